@@ -1,0 +1,34 @@
+"""URL map: the API under /api/v1, operations endpoints, OpenAPI, and the React app for every other page."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from opencorpo.accounts import views as accounts
+from opencorpo.core import frontend
+from opencorpo.core import views as core
+
+api_v1 = [
+    path("auth/csrf", accounts.CsrfView.as_view(), name="auth-csrf"),
+    path("auth/login", accounts.LoginView.as_view(), name="auth-login"),
+    path("auth/logout", accounts.LogoutView.as_view(), name="auth-logout"),
+    path("auth/me", accounts.MeView.as_view(), name="auth-me"),
+    path("jobs/", core.JobListView.as_view(), name="job-list"),
+    path("jobs/<str:job_id>", core.JobDetailView.as_view(), name="job-detail"),
+]
+
+urlpatterns = [
+    path("healthz", core.healthz, name="healthz"),
+    path("readyz", core.readyz, name="readyz"),
+    path("metrics", core.metrics_view, name="metrics"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", frontend.app_page, name="app-root"),
+    path("login", frontend.app_page, name="app-login"),
+    re_path(r"^app(?:/(?P<path>.*))?$", frontend.app_page, name="app"),
+]
+
+handler400 = "opencorpo.core.errors.bad_request"
+handler403 = "opencorpo.core.errors.permission_denied"
+handler404 = "opencorpo.core.errors.page_not_found"
+handler500 = "opencorpo.core.errors.server_error"

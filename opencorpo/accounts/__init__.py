@@ -1,0 +1,1 @@
+"""Accounts: users, roles, sessions; later member-level access grants and API tokens."""

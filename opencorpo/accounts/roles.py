@@ -1,0 +1,37 @@
+"""The five roles and what each may do; stored as Django groups until per-model roles arrive."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "administrator"
+    MODELLER = "modeller"
+    PLANNER = "planner"
+    APPROVER = "approver"
+    VIEWER = "viewer"
+
+
+ROLE_DESCRIPTIONS = {
+    Role.ADMINISTRATOR: "users, roles, access, imports, tokens and every model",
+    Role.MODELLER: "builds models: dimensions, hierarchies, cubes, formulas",
+    Role.PLANNER: "enters and submits the budget of the units they own",
+    Role.APPROVER: "reviews, approves or rejects submissions; locks periods",
+    Role.VIEWER: "reads dashboards and reports",
+}
+
+
+def roles_of(user: AbstractBaseUser | AnonymousUser) -> list[str]:
+    if not user.is_authenticated:
+        return []
+    names = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+    if getattr(user, "is_superuser", False):
+        names.add(Role.ADMINISTRATOR)
+    return [role.value for role in Role if role.value in names]
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
+    return role.value in roles_of(user)

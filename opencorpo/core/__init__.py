@@ -1,0 +1,1 @@
+"""Core: jobs, API error handling, health and metrics; stays tiny."""

@@ -1,0 +1,1 @@
+"""Operations: production planning and resource allocation."""

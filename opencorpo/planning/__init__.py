@@ -1,0 +1,1 @@
+"""Planning: models, dimensions, cubes, facts, versions, write-back, workflow and audit."""

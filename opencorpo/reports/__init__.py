@@ -1,0 +1,1 @@
+"""Reports: definitions, rendering, caching, XLSX/PDF output and dashboards."""

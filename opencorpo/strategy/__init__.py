@@ -1,0 +1,1 @@
+"""Strategy: goals, OKRs, KPIs, initiatives, risks and implementation plans."""
