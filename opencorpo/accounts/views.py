@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
-from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
@@ -48,6 +48,7 @@ class CsrfView(APIView):
         return Response({"csrf_token": get_token(request._request)})
 
 
+@method_decorator(csrf_protect, name="dispatch")  # DRF checks CSRF only for signed-in users; login needs it too
 class LoginView(APIView):
     permission_classes = [permissions.AllowAny]
 

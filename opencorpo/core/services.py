@@ -99,7 +99,7 @@ def _finish(job: Job, status: str, *, result: dict[str, Any] | None = None, erro
     job.finished_at = timezone.now()
     if status == JobStatus.SUCCEEDED:
         job.progress = 100
-        job.message = job.message or "Done."
+        job.message = Job.objects.filter(pk=job.pk).values_list("message", flat=True).first() or "Done."
     Job.objects.filter(pk=job.pk).update(
         status=job.status, result=job.result, error=job.error, finished_at=job.finished_at,
         progress=job.progress, message=job.message, updated_at=timezone.now(),
