@@ -1,4 +1,4 @@
-"""The Celery application; configured from the CELERY_* Django settings (RabbitMQ in production, a folder by default)."""
+"""The Celery application, configured from the CELERY_* settings (RabbitMQ in production, a folder by default)."""
 
 from __future__ import annotations
 

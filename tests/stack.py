@@ -30,8 +30,11 @@ def free_port() -> int:
 def service_env(**overrides: str) -> dict[str, str]:
     """Environment for a child process that talks to the current test database."""
     settings = connection.settings_dict
-    url = f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "OPENCORPO_ENV": "development", "PYTHONUNBUFFERED": "1"}
+    url = (
+        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "OPENCORPO_ENV": "test", "PYTHONUNBUFFERED": "1"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"  # not tests.settings, which would pick a new run id
     env.pop("OPENCORPO_TEST_DATABASE_NAME", None)
     env.update(overrides)
     return env
@@ -72,8 +75,16 @@ def worker_command() -> list[str]:
 
 def web_command(port: int) -> list[str]:
     return [
-        sys.executable, "-m", "gunicorn", "config.wsgi:application", "--config", "python:opencorpo.gunicorn_conf",
-        "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--config",
+        "python:opencorpo.gunicorn_conf",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
     ]
 
 

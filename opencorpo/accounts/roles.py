@@ -27,7 +27,7 @@ ROLE_DESCRIPTIONS = {
 def roles_of(user: AbstractBaseUser | AnonymousUser) -> list[str]:
     if not user.is_authenticated:
         return []
-    names = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+    names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
     if getattr(user, "is_superuser", False):
         names.add(Role.ADMINISTRATOR)
     return [role.value for role in Role if role.value in names]

@@ -31,7 +31,8 @@ def demo_users_ensure(*, password_hashes: dict[str, str] | None = None) -> list[
     for role, (username, full_name) in DEMO_USERS.items():
         first, last = full_name.split(" ", 1)
         user, was_created = user_model.objects.get_or_create(
-            username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@demo.opencorpo.invalid"}
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@demo.opencorpo.invalid"},
         )
         if was_created:
             created.append(username)

@@ -19,10 +19,12 @@ logger = logging.getLogger(__name__)
 class UserError(Exception):
     """Base for errors caused by what a user sent; the message says what is wrong and what to do."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     code = "invalid"
 
-    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None, extra: dict[str, Any] | None = None):
+    def __init__(
+        self, message: str, *, fields: dict[str, list[str]] | None = None, extra: dict[str, Any] | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.fields = fields
@@ -54,7 +56,10 @@ def error_body(code: str, message: str, *, fields: dict[str, list[str]] | None =
 
 def _flatten(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
-        return {str(key): [str(item) for item in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
+        return {
+            str(key): [str(item) for item in (value if isinstance(value, list) else [value])]
+            for key, value in detail.items()
+        }
     return {}
 
 
@@ -72,19 +77,25 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     assert isinstance(exc, exceptions.APIException)
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
-        message = "Some fields are not valid: " + "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
+        message = "Some fields are not valid: " + "; ".join(
+            f"{name}: {' '.join(msgs)}" for name, msgs in fields.items()
+        )
         if not fields:
             message = " ".join(str(item) for item in exc.detail) if isinstance(exc.detail, list) else str(exc.detail)
         response.data = error_body("invalid", message, fields=fields or None)
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         response.data = error_body("not_authenticated", "You are not signed in. Sign in and try again.")
     elif isinstance(exc, exceptions.PermissionDenied):
-        message = str(exc.detail) if exc.detail != exceptions.PermissionDenied.default_detail else (
-            "You do not have permission to do this. Ask an administrator for access."
+        message = (
+            str(exc.detail)
+            if exc.detail != exceptions.PermissionDenied.default_detail
+            else ("You do not have permission to do this. Ask an administrator for access.")
         )
         response.data = error_body("forbidden", message)
     else:
-        response.data = error_body(str(exc.get_codes()) if isinstance(exc.get_codes(), str) else "error", str(exc.detail))
+        response.data = error_body(
+            str(exc.get_codes()) if isinstance(exc.get_codes(), str) else "error", str(exc.detail)
+        )
     return response
 
 
@@ -93,7 +104,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    message = "Something went wrong on our side; it has been logged. Try again, and quote the request id if it persists."
+    message = (
+        "Something went wrong on our side; it has been logged. Try again, and quote the request id if it persists."
+    )
     return JsonResponse(error_body("server_error", message), status=500)
 
 
@@ -102,7 +115,9 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("bad_request", "The request could not be understood. Check it and try again."), status=400)
+    return JsonResponse(
+        error_body("bad_request", "The request could not be understood. Check it and try again."), status=400
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:

@@ -31,7 +31,7 @@ def check_broker() -> None:
     from config.celery import app
 
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)  # type: ignore[no-untyped-call]
+        conn.ensure_connection(max_retries=1, timeout=2)
         if conn.transport_cls == "filesystem" or conn.transport.driver_type == "filesystem":
             folder = conn.transport_options.get("data_folder_out", "")
             probe = f"{folder}/.readyz-{uuid.uuid4().hex}"

@@ -10,13 +10,24 @@ from opencorpo.core.models import Job
 
 
 class JobSerializer(serializers.ModelSerializer[Job]):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Job
         fields = [
-            "id", "kind", "status", "progress", "message", "error", "result",
-            "attempts", "created_by", "created_at", "started_at", "finished_at", "updated_at",
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "message",
+            "error",
+            "result",
+            "attempts",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "updated_at",
         ]
         read_only_fields = fields
 

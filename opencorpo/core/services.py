@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -33,7 +33,7 @@ def job_submit(
         raise UserError(f"Unknown job kind {kind!r}; known kinds: {known}.", fields={"kind": ["unknown job kind"]})
     if check_permission and (created_by is None or not job_kind.may_submit(created_by)):
         raise Forbidden(f"You may not start {kind!r} jobs. Ask an administrator.")
-    user = created_by if created_by is not None and created_by.is_authenticated else None
+    user = created_by if isinstance(created_by, User) else None
     if idempotency_key:
         existing = Job.objects.filter(kind=kind, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -78,7 +78,11 @@ def job_run(job_id: str) -> Job | None:
         _finish(job, JobStatus.FAILED, error=error.message)
     except Exception:
         logger.exception("job crashed", extra={"job_id": str(job.pk), "kind": job.kind})
-        _finish(job, JobStatus.FAILED, error="The job failed unexpectedly; the error was logged. Retry it, or ask an administrator.")
+        _finish(
+            job,
+            JobStatus.FAILED,
+            error="The job failed unexpectedly; the error was logged. Retry it, or ask an administrator.",
+        )
     else:
         _finish(job, JobStatus.SUCCEEDED, result=result)
     metrics.JOB_SECONDS.labels(job.kind, job.status).observe(time.perf_counter() - started)
@@ -101,6 +105,11 @@ def _finish(job: Job, status: str, *, result: dict[str, Any] | None = None, erro
         job.progress = 100
         job.message = Job.objects.filter(pk=job.pk).values_list("message", flat=True).first() or "Done."
     Job.objects.filter(pk=job.pk).update(
-        status=job.status, result=job.result, error=job.error, finished_at=job.finished_at,
-        progress=job.progress, message=job.message, updated_at=timezone.now(),
+        status=job.status,
+        result=job.result,
+        error=job.error,
+        finished_at=job.finished_at,
+        progress=job.progress,
+        message=job.message,
+        updated_at=timezone.now(),
     )

@@ -9,7 +9,7 @@ from opencorpo.core.observability import request_id_var
 from opencorpo.core.services import job_run
 
 
-@shared_task(
+@shared_task(  # type: ignore[untyped-decorator]
     name="opencorpo.run_job",
     acks_late=True,
     reject_on_worker_lost=True,

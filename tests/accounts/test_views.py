@@ -14,8 +14,10 @@ pytestmark = pytest.mark.django_db
 def login(client: Client, username: str, password: str):
     token = client.get("/api/v1/auth/csrf").json()["csrf_token"]
     return client.post(
-        "/api/v1/auth/login", {"username": username, "password": password},
-        content_type="application/json", HTTP_X_CSRFTOKEN=token,
+        "/api/v1/auth/login",
+        {"username": username, "password": password},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
     )
 
 

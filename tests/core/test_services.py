@@ -31,7 +31,7 @@ def _echo(params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
 
 def test_unknown_kind_is_a_user_error_naming_the_known_kinds():
     user = make_user("ann", Role.ADMINISTRATOR)
-    with pytest.raises(UserError, match="Unknown job kind 'nope'.*demo.load"):
+    with pytest.raises(UserError, match=r"Unknown job kind 'nope'.*demo.load"):
         job_submit(kind="nope", created_by=user)
     assert Job.objects.count() == 0
 

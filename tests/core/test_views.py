@@ -11,6 +11,8 @@ from django.test import Client, override_settings
 from django.urls import path
 
 from config.celery import app as celery_app
+from config.urls import handler500
+from config.urls import urlpatterns as project_urlpatterns
 from opencorpo.accounts.roles import Role
 from opencorpo.core.models import Job
 from opencorpo.core.observability import RequestContextFilter
@@ -33,7 +35,11 @@ def test_healthz_answers_without_a_database():
 def test_readyz_reports_database_cache_and_broker():
     body = Client().get("/readyz").json()
     assert body["status"] == "ok"
-    assert {name: check["ok"] for name, check in body["checks"].items()} == {"database": True, "cache": True, "broker": True}
+    assert {name: check["ok"] for name, check in body["checks"].items()} == {
+        "database": True,
+        "cache": True,
+        "broker": True,
+    }
 
 
 def test_readyz_names_an_unreachable_broker_with_503():
@@ -141,8 +147,6 @@ def test_unknown_pages_are_json_404s():
 def _explode(request):
     raise RuntimeError("secret internals")
 
-
-from config.urls import handler500, urlpatterns as project_urlpatterns  # noqa: E402
 
 urlpatterns = [path("explode", _explode), *project_urlpatterns]
 assert handler500 == "opencorpo.core.errors.server_error"
