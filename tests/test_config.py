@@ -29,6 +29,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             ("OPENCORPO_", "DATABASE_URL", "REDIS_URL", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS")
         )
     }
+    base.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     base["DJANGO_SETTINGS_MODULE"] = "config.settings"
     base["OPENCORPO_DATA_DIR"] = os.environ["OPENCORPO_DATA_DIR"]
     return subprocess.run(
