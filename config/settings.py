@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "opencorpo.core",
     "opencorpo.accounts",
+    "opencorpo.planning",
     "opencorpo.demo",
 ]
 

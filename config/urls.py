@@ -14,6 +14,7 @@ api_v1 = [
     path("auth/me", accounts.MeView.as_view(), name="auth-me"),
     path("jobs/", core.JobListView.as_view(), name="job-list"),
     path("jobs/<str:job_id>", core.JobDetailView.as_view(), name="job-detail"),
+    path("", include("opencorpo.planning.urls")),
 ]
 
 urlpatterns = [

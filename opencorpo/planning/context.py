@@ -1,0 +1,90 @@
+"""Loads a cube's dimensions, members and account rules once, as the engine's CubeShape plus lookups by code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from opencorpo.engine.accounts import AccountRule, default_polarity, default_time_balance
+from opencorpo.engine.cube import CubeShape
+from opencorpo.engine.hierarchy import Hierarchy
+from opencorpo.planning.errors import UnknownObject
+from opencorpo.planning.models import Cube, Dimension, DimensionKind, Member
+from opencorpo.planning.structure import hierarchy_of
+
+
+@dataclass
+class DimensionInfo:
+    dimension: Dimension
+    slot: str
+    hierarchy: Hierarchy
+    members: dict[int, Member]
+    by_code: dict[str, int] = field(default_factory=dict)
+
+    def id_of(self, code: str) -> int:
+        member_id = self.by_code.get(code)
+        if member_id is None:
+            raise UnknownObject(f"Dimension {self.dimension.code!r} has no member {code!r}.")
+        return member_id
+
+
+@dataclass
+class CubeContext:
+    cube: Cube
+    dimensions: list[DimensionInfo]
+    shape: CubeShape
+
+    def info(self, code: str) -> DimensionInfo:
+        for info in self.dimensions:
+            if info.dimension.code == code:
+                return info
+        names = ", ".join(i.dimension.code for i in self.dimensions)
+        raise UnknownObject(f"Cube {self.cube.code!r} has no dimension {code!r}; it has {names}.")
+
+    def of_kind(self, kind: str) -> DimensionInfo | None:
+        return next((i for i in self.dimensions if i.dimension.kind == kind), None)
+
+    def polarity_sign(self, account_id: int) -> int:
+        account = self.of_kind(DimensionKind.ACCOUNT)
+        if account is None:
+            return 0
+        member = account.members[account_id]
+        polarity = member.polarity or (default_polarity(member.account_type) if member.account_type else "neutral")
+        return {"higher_is_better": 1, "lower_is_better": -1}.get(polarity, 0)
+
+
+def cube_context(cube: Cube) -> CubeContext:
+    infos = []
+    for link in cube.cube_dimensions.select_related("dimension").order_by("position"):
+        members = {m.pk: m for m in link.dimension.members.all()}
+        infos.append(
+            DimensionInfo(
+                dimension=link.dimension,
+                slot=link.slot,
+                hierarchy=hierarchy_of(link.dimension, members.values()),
+                members=members,
+                by_code={m.code: m.pk for m in members.values()},
+            )
+        )
+    account = next((i for i in infos if i.dimension.kind == DimensionKind.ACCOUNT), None)
+    time = next((i for i in infos if i.dimension.kind == DimensionKind.TIME), None)
+    rules: dict[int, AccountRule] = {}
+    for member in account.members.values() if account else []:
+        balance = member.time_balance or (default_time_balance(member.account_type) if member.account_type else "flow")
+        ratio = (member.ratio_numerator_id, member.ratio_denominator_id) if member.ratio_numerator_id else None
+        if balance != "flow" or ratio:
+            rules[member.pk] = AccountRule(time_balance=balance, ratio=ratio, scale=member.ratio_scale)  # type: ignore[arg-type]
+    shape = CubeShape(
+        dimensions=tuple(i.dimension.code for i in infos),
+        hierarchies={i.dimension.code: i.hierarchy for i in infos},
+        time_dimension=time.dimension.code if time else None,
+        account_dimension=account.dimension.code if account else None,
+        account_rules=rules,
+    )
+    return CubeContext(cube=cube, dimensions=infos, shape=shape)
+
+
+def cube_get(*, model_code: str, cube_code: str) -> Cube:
+    cube = Cube.objects.select_related("model").filter(model__code=model_code, code=cube_code).first()
+    if cube is None:
+        raise UnknownObject(f"Model {model_code!r} has no cube {cube_code!r}.")
+    return cube

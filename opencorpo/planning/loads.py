@@ -1,0 +1,61 @@
+"""Set-wise fact loads (COPY into a staging table, then one INSERT … ON CONFLICT), audited, in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from opencorpo.planning.models import FACT_SLOTS, Cube
+
+SLOTS = ", ".join(FACT_SLOTS)
+
+
+def facts_load(
+    *, cube: Cube, rows: Iterable[Sequence[float]], source: str, user_id: int | None = None, mode: str = "merge"
+) -> dict[str, int | str]:
+    """Upsert rows of (version_id, period_id, m1..m6, value); every changed cell gets an audit row of one batch.
+
+    mode "merge" overwrites the cells named; "add" adds to what is there. Rows must be unique per cell.
+    """
+    if mode not in {"merge", "add"}:
+        raise ValueError(f"unknown load mode {mode!r}")
+    batch = uuid.uuid4()
+    combine = "EXCLUDED.value" if mode == "merge" else "planning_fact.value + EXCLUDED.value"
+    with transaction.atomic(), connection.cursor() as cursor:
+        Cube.objects.select_for_update().filter(pk=cube.pk).first()
+        cursor.execute(
+            "CREATE TEMP TABLE load_staging (version_id bigint, period_id bigint, m1 bigint, m2 bigint, m3 bigint, "
+            "m4 bigint, m5 bigint, m6 bigint, value float8) ON COMMIT DROP"
+        )
+        with cursor.copy(f"COPY load_staging ({SLOTS}, value) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"""WITH before AS (
+                    SELECT s.*, f.value AS old_value FROM load_staging s
+                    LEFT JOIN planning_fact f ON f.cube_id = %(cube)s
+                        AND (f.version_id, f.period_id, f.m1, f.m2, f.m3, f.m4, f.m5, f.m6)
+                          = (s.version_id, s.period_id, s.m1, s.m2, s.m3, s.m4, s.m5, s.m6)
+                ),
+                written AS (
+                    INSERT INTO planning_fact (model_id, cube_id, {SLOTS}, value)
+                    SELECT %(model)s, %(cube)s, {SLOTS}, value FROM load_staging
+                    ON CONFLICT (cube_id, {SLOTS}) DO UPDATE
+                        SET value = {combine}, row_version = planning_fact.row_version + 1, updated_at = now()
+                        WHERE planning_fact.value IS DISTINCT FROM {combine}
+                    RETURNING {SLOTS}, value
+                )
+                INSERT INTO planning_factchange
+                    (model_id, cube_id, {SLOTS}, old_value, new_value, source, batch, changed_by_id, changed_at)
+                SELECT %(model)s, %(cube)s, w.version_id, w.period_id, w.m1, w.m2, w.m3, w.m4, w.m5, w.m6,
+                       b.old_value, w.value, %(source)s, %(batch)s, %(user)s, now()
+                FROM written w JOIN before b USING (version_id, period_id, m1, m2, m3, m4, m5, m6)""",
+            {"cube": cube.pk, "model": cube.model_id, "source": source, "batch": str(batch), "user": user_id},
+        )
+        changed = cursor.rowcount
+        if changed:
+            Cube.objects.filter(pk=cube.pk).update(data_version=F("data_version") + 1)
+    return {"batch": str(batch), "changed": changed}

@@ -1,0 +1,174 @@
+"""Request and response shapes of the planning API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from opencorpo.planning.models import Cube, Dimension, DimensionKind, Member, Model
+
+CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+CODE_HELP = "letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+
+def code_field(**kwargs: Any) -> serializers.RegexField:
+    return serializers.RegexField(CODE, max_length=64, error_messages={"invalid": f"Use {CODE_HELP}."}, **kwargs)
+
+
+class ModelSerializer(serializers.ModelSerializer[Model]):
+    class Meta:
+        model = Model
+        fields = ["code", "name", "description", "fiscal_year_start_month", "reporting_currency", "created_at"]
+
+
+class ModelCreateSerializer(serializers.Serializer[Any]):
+    code = code_field()
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, default="", allow_blank=True)
+    fiscal_year_start_month = serializers.IntegerField(min_value=1, max_value=12, default=1)
+    reporting_currency = serializers.RegexField(r"^[A-Z]{3}$", default="EUR")
+    first_fiscal_year = serializers.IntegerField(min_value=1900, max_value=2200, default=2025)
+    years = serializers.IntegerField(min_value=1, max_value=30, default=3)
+
+
+class DimensionSerializer(serializers.ModelSerializer[Dimension]):
+    class Meta:
+        model = Dimension
+        fields = ["code", "name", "kind", "structure_version"]
+
+
+class DimensionCreateSerializer(serializers.Serializer[Any]):
+    code = code_field()
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=DimensionKind.choices, default=DimensionKind.CUSTOM)
+
+
+MEMBER_ATTRIBUTES = [
+    "weight",
+    "sort",
+    "attributes",
+    "account_type",
+    "time_balance",
+    "polarity",
+    "number_format",
+    "ratio_scale",
+    "currency",
+    "version_kind",
+    "locked",
+]
+
+
+class MemberSerializer(serializers.ModelSerializer[Member]):
+    parent = serializers.CharField(source="parent.code", allow_null=True, read_only=True)
+    ratio_numerator = serializers.CharField(source="ratio_numerator.code", allow_null=True, read_only=True)
+    ratio_denominator = serializers.CharField(source="ratio_denominator.code", allow_null=True, read_only=True)
+
+    class Meta:
+        model = Member
+        fields = [
+            "code",
+            "name",
+            "parent",
+            *MEMBER_ATTRIBUTES,
+            "ratio_numerator",
+            "ratio_denominator",
+            "period_kind",
+            "start_date",
+            "end_date",
+        ]
+
+
+class MemberWriteSerializer(serializers.Serializer[Any]):
+    """Fields a client may set on a member; all optional on update."""
+
+    name = serializers.CharField(max_length=200, required=False)
+    parent = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    weight = serializers.FloatField(required=False)
+    sort = serializers.IntegerField(required=False)
+    attributes = serializers.DictField(required=False)
+    account_type = serializers.ChoiceField(choices=Member._meta.get_field("account_type").choices, required=False)
+    time_balance = serializers.ChoiceField(choices=Member._meta.get_field("time_balance").choices, required=False)
+    polarity = serializers.ChoiceField(choices=Member._meta.get_field("polarity").choices, required=False)
+    number_format = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    ratio_numerator = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    ratio_denominator = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    ratio_scale = serializers.FloatField(required=False)
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    version_kind = serializers.ChoiceField(choices=Member._meta.get_field("version_kind").choices, required=False)
+    locked = serializers.BooleanField(required=False)
+
+
+class MemberCreateSerializer(MemberWriteSerializer):
+    code = code_field()
+    name = serializers.CharField(max_length=200)
+
+
+class MembersBulkSerializer(serializers.Serializer[Any]):
+    upserts = MemberCreateSerializer(many=True, required=False, default=list)
+    deletes = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
+
+    def validate_upserts(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return value
+
+
+class CubeSerializer(serializers.ModelSerializer[Cube]):
+    dimensions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Cube
+        fields = ["code", "name", "dimensions", "data_version"]
+
+    def get_dimensions(self, cube: Cube) -> list[str]:
+        return [link.dimension.code for link in cube.cube_dimensions.select_related("dimension").order_by("position")]
+
+
+class CubeCreateSerializer(serializers.Serializer[Any]):
+    code = code_field()
+    name = serializers.CharField(max_length=200)
+    dimensions = serializers.ListField(child=serializers.CharField(max_length=64), min_length=2, max_length=8)
+
+
+class SelectionSerializer(serializers.Serializer[Any]):
+    dimension = serializers.CharField(max_length=64)
+    members = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
+    children_of = serializers.CharField(max_length=64, required=False)
+    descendants_of = serializers.CharField(max_length=64, required=False)
+    leaves_of = serializers.CharField(max_length=64, required=False)
+    level = serializers.IntegerField(min_value=0, required=False)
+    include_parent = serializers.ChoiceField(choices=["before", "after"], required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        chosen = [key for key in ("members", "children_of", "descendants_of", "leaves_of") if attrs.get(key)]
+        if len(chosen) != 1:
+            raise serializers.ValidationError(
+                f"Selection on {attrs.get('dimension')!r}: give exactly one of members, children_of, "
+                f"descendants_of or leaves_of."
+            )
+        return attrs
+
+
+class VarianceSerializer(serializers.Serializer[Any]):
+    version = serializers.CharField(max_length=64)
+    reference = serializers.CharField(max_length=64)
+
+
+class GridQuerySerializer(serializers.Serializer[Any]):
+    rows = SelectionSerializer(many=True)
+    columns = SelectionSerializer(many=True)
+    filters = serializers.DictField(child=serializers.CharField(max_length=64), required=False, default=dict)
+    variance = VarianceSerializer(required=False)
+
+
+class CellSerializer(serializers.Serializer[Any]):
+    coordinate = serializers.DictField(child=serializers.CharField(max_length=64))
+    value = serializers.FloatField(allow_null=True)
+    row_version = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+
+
+class CellsWriteSerializer(serializers.Serializer[Any]):
+    cells = CellSerializer(many=True, allow_empty=False, max_length=50_000)
+
+
+class VersionLockSerializer(serializers.Serializer[Any]):
+    locked = serializers.BooleanField()

@@ -1,0 +1,22 @@
+"""URLs of the planning API, mounted under /api/v1/."""
+
+from django.urls import path
+
+from opencorpo.planning import views
+
+M = "models/<str:model>"
+D = f"{M}/dimensions/<str:dimension>"
+urlpatterns = [
+    path("models/", views.ModelListView.as_view(), name="model-list"),
+    path(f"{M}", views.ModelDetailView.as_view(), name="model-detail"),
+    path(f"{M}/dimensions/", views.DimensionListView.as_view(), name="dimension-list"),
+    path(f"{D}/members/", views.MemberListView.as_view(), name="member-list"),
+    path(f"{D}/members/bulk", views.MembersBulkView.as_view(), name="member-bulk"),
+    path(f"{D}/members/<str:code>", views.MemberDetailView.as_view(), name="member-detail"),
+    path(f"{M}/cubes/", views.CubeListView.as_view(), name="cube-list"),
+    path(f"{M}/cubes/<str:cube>", views.CubeDetailView.as_view(), name="cube-detail"),
+    path(f"{M}/cubes/<str:cube>/query", views.GridQueryView.as_view(), name="cube-query"),
+    path(f"{M}/cubes/<str:cube>/cells", views.CellsWriteView.as_view(), name="cube-cells"),
+    path(f"{M}/versions/", views.VersionListView.as_view(), name="version-list"),
+    path(f"{M}/versions/<str:code>", views.VersionDetailView.as_view(), name="version-detail"),
+]

@@ -1,0 +1,231 @@
+"""Planning API: models, dimensions, members, cubes, versions, grid queries and cell writes. Views stay thin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from opencorpo.planning import structure
+from opencorpo.planning.cells import CellWrite, cells_write
+from opencorpo.planning.context import cube_get
+from opencorpo.planning.errors import UnknownObject
+from opencorpo.planning.grid import GridQuery, Selection, grid_read
+from opencorpo.planning.models import Dimension, DimensionKind, Member, Model
+from opencorpo.planning.permissions import CanRead, CanWriteCells, ReadOrModel
+from opencorpo.planning.serializers import (
+    CellsWriteSerializer,
+    CubeCreateSerializer,
+    CubeSerializer,
+    DimensionCreateSerializer,
+    DimensionSerializer,
+    GridQuerySerializer,
+    MemberCreateSerializer,
+    MembersBulkSerializer,
+    MemberSerializer,
+    MemberWriteSerializer,
+    ModelCreateSerializer,
+    ModelSerializer,
+    VersionLockSerializer,
+)
+
+AnyObject = inline_serializer("AnyObject", {"detail": serializers.DictField(required=False)})
+
+
+def model_get(code: str) -> Model:
+    model = Model.objects.filter(code=code).first()
+    if model is None:
+        raise UnknownObject(f"There is no model {code!r}.")
+    return model
+
+
+def dimension_get(model_code: str, code: str) -> Dimension:
+    dimension = Dimension.objects.filter(model__code=model_code, code=code).select_related("model").first()
+    if dimension is None:
+        raise UnknownObject(f"Model {model_code!r} has no dimension {code!r}.")
+    return dimension
+
+
+def member_get(dimension: Dimension, code: str) -> Member:
+    member = dimension.members.filter(code=code).first()
+    if member is None:
+        raise UnknownObject(f"Dimension {dimension.code!r} has no member {code!r}.")
+    return member
+
+
+def valid(serializer_class: type[serializers.Serializer[Any]], data: Any, **kwargs: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class ModelListView(APIView):
+    permission_classes = [ReadOrModel]
+
+    @extend_schema(responses=ModelSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(ModelSerializer(Model.objects.all(), many=True).data)
+
+    @extend_schema(request=ModelCreateSerializer, responses={201: ModelSerializer})
+    def post(self, request: Request) -> Response:
+        model = structure.model_create(**valid(ModelCreateSerializer, request.data))
+        return Response(ModelSerializer(model).data, status=status.HTTP_201_CREATED)
+
+
+class ModelDetailView(APIView):
+    permission_classes = [ReadOrModel]
+
+    @extend_schema(responses=ModelSerializer)
+    def get(self, request: Request, model: str) -> Response:
+        return Response(ModelSerializer(model_get(model)).data)
+
+
+class DimensionListView(APIView):
+    permission_classes = [ReadOrModel]
+
+    @extend_schema(responses=DimensionSerializer(many=True))
+    def get(self, request: Request, model: str) -> Response:
+        return Response(DimensionSerializer(model_get(model).dimensions.all(), many=True).data)
+
+    @extend_schema(request=DimensionCreateSerializer, responses={201: DimensionSerializer})
+    def post(self, request: Request, model: str) -> Response:
+        dimension = structure.dimension_create(model=model_get(model), **valid(DimensionCreateSerializer, request.data))
+        return Response(DimensionSerializer(dimension).data, status=status.HTTP_201_CREATED)
+
+
+class MemberListView(APIView):
+    permission_classes = [ReadOrModel]
+
+    @extend_schema(responses=MemberSerializer(many=True))
+    def get(self, request: Request, model: str, dimension: str) -> Response:
+        members = dimension_get(model, dimension).members.select_related(
+            "parent", "ratio_numerator", "ratio_denominator"
+        )
+        return Response(MemberSerializer(members, many=True).data)
+
+    @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
+    def post(self, request: Request, model: str, dimension: str) -> Response:
+        member = structure.member_create(
+            dimension=dimension_get(model, dimension), **valid(MemberCreateSerializer, request.data)
+        )
+        return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(APIView):
+    permission_classes = [ReadOrModel]
+
+    @extend_schema(responses=MemberSerializer)
+    def get(self, request: Request, model: str, dimension: str, code: str) -> Response:
+        return Response(MemberSerializer(member_get(dimension_get(model, dimension), code)).data)
+
+    @extend_schema(request=MemberWriteSerializer, responses=MemberSerializer)
+    def patch(self, request: Request, model: str, dimension: str, code: str) -> Response:
+        member = member_get(dimension_get(model, dimension), code)
+        values = valid(MemberWriteSerializer, request.data, partial=True)
+        if "parent" in values:
+            values["parent"] = values["parent"] or ""
+        return Response(MemberSerializer(structure.member_update(member=member, **values)).data)
+
+    @extend_schema(
+        parameters=[inline_serializer("MemberDeleteQuery", {"delete_data": serializers.BooleanField(default=False)})],
+        responses=inline_serializer("MemberDeleted", {"deleted_values": serializers.IntegerField()}),
+    )
+    def delete(self, request: Request, model: str, dimension: str, code: str) -> Response:
+        member = member_get(dimension_get(model, dimension), code)
+        delete_data = request.query_params.get("delete_data", "").lower() in {"1", "true", "yes"}
+        return Response({"deleted_values": structure.member_delete(member=member, delete_data=delete_data)})
+
+
+class MembersBulkView(APIView):
+    permission_classes = [ReadOrModel]
+
+    @extend_schema(
+        request=MembersBulkSerializer,
+        responses=inline_serializer(
+            "BulkResult", {k: serializers.IntegerField() for k in ("created", "updated", "deleted")}
+        ),
+    )
+    def post(self, request: Request, model: str, dimension: str) -> Response:
+        data = valid(MembersBulkSerializer, request.data)
+        upserts = [dict(row) for row in data["upserts"]]
+        return Response(
+            structure.members_bulk(dimension=dimension_get(model, dimension), upserts=upserts, deletes=data["deletes"])
+        )
+
+
+class CubeListView(APIView):
+    permission_classes = [ReadOrModel]
+
+    @extend_schema(responses=CubeSerializer(many=True))
+    def get(self, request: Request, model: str) -> Response:
+        return Response(CubeSerializer(model_get(model).cubes.all(), many=True).data)
+
+    @extend_schema(request=CubeCreateSerializer, responses={201: CubeSerializer})
+    def post(self, request: Request, model: str) -> Response:
+        cube = structure.cube_create(model=model_get(model), **valid(CubeCreateSerializer, request.data))
+        return Response(CubeSerializer(cube).data, status=status.HTTP_201_CREATED)
+
+
+class CubeDetailView(APIView):
+    permission_classes = [ReadOrModel]
+
+    @extend_schema(responses=CubeSerializer)
+    def get(self, request: Request, model: str, cube: str) -> Response:
+        return Response(CubeSerializer(cube_get(model_code=model, cube_code=cube)).data)
+
+
+class GridQueryView(APIView):
+    permission_classes = [CanRead]
+
+    @extend_schema(request=GridQuerySerializer, responses=AnyObject, summary="Read a grid: rows × columns × filters")
+    def post(self, request: Request, model: str, cube: str) -> Response:
+        data = valid(GridQuerySerializer, request.data)
+        variance = data.get("variance")
+        query = GridQuery(
+            rows=tuple(Selection(**_selection(s)) for s in data["rows"]),
+            columns=tuple(Selection(**_selection(s)) for s in data["columns"]),
+            filters=dict(data["filters"]),
+            variance=(variance["version"], variance["reference"]) if variance else None,
+        )
+        return Response(grid_read(cube=cube_get(model_code=model, cube_code=cube), query=query))
+
+
+def _selection(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "members": tuple(data.get("members") or ())}
+
+
+class CellsWriteView(APIView):
+    permission_classes = [CanWriteCells]
+
+    @extend_schema(request=CellsWriteSerializer, responses=AnyObject, summary="Write leaf cells (all or nothing)")
+    def post(self, request: Request, model: str, cube: str) -> Response:
+        cells = [CellWrite(**cell) for cell in valid(CellsWriteSerializer, request.data)["cells"]]
+        result = cells_write(
+            cube=cube_get(model_code=model, cube_code=cube), cells=cells, user=request.user, source="api"
+        )
+        return Response(result)
+
+
+class VersionListView(APIView):
+    permission_classes = [ReadOrModel]
+
+    @extend_schema(responses=MemberSerializer(many=True))
+    def get(self, request: Request, model: str) -> Response:
+        versions = model_get(model).dimensions.get(kind=DimensionKind.VERSION).members.all()
+        return Response(MemberSerializer(versions, many=True).data)
+
+
+class VersionDetailView(APIView):
+    permission_classes = [ReadOrModel]
+
+    @extend_schema(request=VersionLockSerializer, responses=MemberSerializer, summary="Lock or unlock a version")
+    def patch(self, request: Request, model: str, code: str) -> Response:
+        dimension = model_get(model).dimensions.get(kind=DimensionKind.VERSION)
+        version = structure.version_lock(
+            version=member_get(dimension, code), **valid(VersionLockSerializer, request.data)
+        )
+        return Response(MemberSerializer(version).data)
