@@ -58,7 +58,8 @@ def variance_arrays(
     absolute = np.where(both_empty, np.nan, difference)
     usable = np.isfinite(reference_values) & (reference_values != 0)
     safe_reference = np.where(usable, np.abs(reference_values), 1.0)
-    percent = np.where(usable, absolute / safe_reference * 100.0, np.nan)
+    with np.errstate(over="ignore"):  # a tiny reference gives an infinite percent, as the scalar rule does
+        percent = np.where(usable, absolute / safe_reference * 100.0, np.nan)
     judged = ~both_empty & (signs != 0)
     favourable = np.where(judged, (signs * absolute >= 0).astype(np.float64), np.nan)
     return absolute, percent, favourable

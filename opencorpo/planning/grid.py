@@ -231,8 +231,7 @@ def _variance(
     assert version is not None
     ids = (version.id_of(pair[0]), version.id_of(pair[1]))
     strip = [[a for a in axes if a.dimension != version.dimension.code] for axes in (rows, columns, filters)]
-    if not strip[0] or not strip[1]:
-        raise InvalidQuery("For a variance, keep one more dimension than Version on rows and on columns.")
+    # With Version alone on an axis, that axis of the variance has a single position (headers [[]]).
     axes = [Axis(version.dimension.code, ids), *strip[0], *strip[1], *strip[2]]
     both = aggregate(context.shape, facts, axes)
     shape2d = (int(np.prod([len(a.members) for a in strip[0]])), int(np.prod([len(a.members) for a in strip[1]])))

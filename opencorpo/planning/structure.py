@@ -163,8 +163,9 @@ def member_create(*, dimension: Dimension, code: str, name: str, parent: str | N
         raise InvalidStructure(
             f"Dimension {dimension.code!r} already has a member {code!r}.", fields={"code": ["already used"]}
         )
+    values.setdefault("sort", dimension.members.count())  # appended after its siblings
     member = Member.objects.create(
-        dimension=dimension, code=code, name=name, parent=parent_member, **_clean(dimension, {"name": name, **values})
+        dimension=dimension, code=code, parent=parent_member, **_clean(dimension, {**values, "name": name})
     )
     _touched(dimension)
     if dimension.kind == DimensionKind.VERSION:
@@ -228,6 +229,7 @@ def members_bulk(
         values = _clean(dimension, {key: value for key, value in row.items() if key not in references})
         member = existing.get(code)
         if member is None:
+            values.setdefault("sort", len(existing))  # new members keep the order they were given in
             member = existing[code] = Member.objects.create(dimension=dimension, code=code, **values)
             created += 1
         else:

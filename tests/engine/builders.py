@@ -1,4 +1,4 @@
-"""Small builders for engine tests: hierarchies from parent maps, fiscal Time hierarchies, random forests, brute force."""
+"""Builders for engine tests: hierarchies from parent maps, fiscal Time hierarchies, random forests, brute force."""
 
 from __future__ import annotations
 
@@ -43,8 +43,11 @@ def time_hierarchy(first_fiscal_year: int, years: int, start_month: int = 1, *, 
 
 
 @st.composite
-def forests(draw: st.DrawFn, *, prefix: str, first_id: int, max_size: int = 10) -> Hierarchy:
-    """A random forest: member i hangs under a random earlier member or is a root; sort keys are random too."""
+def forests(draw: st.DrawFn, *, prefix: str, first_id: int, max_size: int = 10, weighted: bool = False) -> Hierarchy:
+    """A random forest: member i hangs under a random earlier member or is a root; sort keys are random too.
+
+    With `weighted`, members get weights among 1, -1, 0.5 and 0; otherwise every weight is 1.
+    """
     size = draw(st.integers(min_value=1, max_value=max_size))
     nodes = []
     for index in range(size):
@@ -54,6 +57,7 @@ def forests(draw: st.DrawFn, *, prefix: str, first_id: int, max_size: int = 10) 
                 id=first_id + index,
                 code=f"{prefix}{index}",
                 parent_id=None if parent is None else first_id + parent,
+                weight=draw(st.sampled_from([1.0, -1.0, 0.5, 0.0])) if weighted else 1.0,
                 sort=draw(st.integers(min_value=0, max_value=3)),
             )
         )

@@ -1,0 +1,97 @@
+"""The demo company: loaded once, idempotent, and its income statement agrees with a plain-SQL recomputation."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from opencorpo.demo.company import demo_company_load
+from opencorpo.planning.grid import GridQuery, Selection, grid_read
+from opencorpo.planning.models import Cube, DimensionKind, Member
+
+pytestmark = pytest.mark.django_db
+
+INDEPENDENT_SQL = """
+WITH RECURSIVE
+rows AS (SELECT id FROM planning_member WHERE dimension_id = %(account)s AND code = ANY(%(rows)s)),
+account_paths AS (  -- every account under each row, with the product of weights on the way down
+    SELECT r.id AS row_id, r.id AS account_id, 1.0::float8 AS sign FROM rows r
+    UNION ALL
+    SELECT p.row_id, m.id, p.sign * m.weight FROM account_paths p JOIN planning_member m ON m.parent_id = p.account_id
+),
+regions AS (SELECT id, code FROM planning_member WHERE dimension_id = %(entity)s AND code IN ('EU', 'AM', 'UK')),
+entity_paths AS (
+    SELECT r.code AS region, r.id AS entity_id FROM regions r
+    UNION ALL
+    SELECT p.region, m.id FROM entity_paths p JOIN planning_member m ON m.parent_id = p.entity_id
+),
+quarters AS (SELECT q.code AS quarter, m.id AS month_id FROM planning_member q
+             JOIN planning_member m ON m.parent_id = q.id WHERE q.code LIKE 'FY2025-Q_')
+SELECT a.code, e.region, q.quarter, sum(f.value * p.sign)
+FROM planning_fact f
+JOIN account_paths p ON p.account_id = f.m1
+JOIN planning_member a ON a.id = p.row_id
+JOIN entity_paths e ON e.entity_id = f.m2
+JOIN quarters q ON q.month_id = f.period_id
+WHERE f.cube_id = %(cube)s AND f.version_id = %(actual)s
+GROUP BY a.code, e.region, q.quarter
+"""
+
+
+@pytest.fixture
+def demo(db) -> Cube:
+    result = demo_company_load(lambda percent, message: None)
+    assert result["created"] and result["facts"] > 50_000
+    return Cube.objects.get(model__code="demo", code="finance")
+
+
+def test_loading_again_changes_nothing(demo):
+    assert demo_company_load(lambda percent, message: None) == {"model": "demo", "created": False}
+    assert demo.model.dimensions.get(kind=DimensionKind.ACCOUNT).members.count() >= 180
+
+
+def test_the_income_statement_by_region_and_quarter_matches_plain_sql(demo):
+    rows = ["REV", "COGS", "GP", "OPEX", "EBIT", "FIN", "TAXG", "NI"]
+    answer = grid_read(cube=demo, query=GridQuery(
+        rows=(Selection("account", members=tuple(rows)),),
+        columns=(Selection("entity", children_of="GROUP"), Selection("time", children_of="FY2025")),
+        filters={"version": "actual", "product": "ALLP"},
+    ))
+    grid = {
+        (row, column[0]["code"], column[1]["code"]): answer["values"][r][c]
+        for r, row in enumerate(rows) for c, column in enumerate(answer["columns"]["headers"])
+    }
+    model = demo.model
+    ids = {kind: model.dimensions.get(kind=kind).pk for kind in (DimensionKind.ACCOUNT, DimensionKind.ENTITY)}
+    with connection.cursor() as cursor:
+        cursor.execute(INDEPENDENT_SQL, {
+            "account": ids[DimensionKind.ACCOUNT], "entity": ids[DimensionKind.ENTITY], "rows": rows, "cube": demo.pk,
+            "actual": Member.objects.get(dimension__model=model, code="actual").pk,
+        })
+        expected = {(code, region, quarter): total for code, region, quarter, total in cursor.fetchall()}
+    assert len(grid) == 8 * 3 * 4 and len(expected) >= 8 * 4  # financial result and taxes are booked in EU only
+    for key, value in grid.items():
+        if key in expected:
+            assert value == pytest.approx(expected[key], rel=1e-9), key
+        else:
+            assert value is None, key
+    revenue, net_income = grid[("REV", "EU", "FY2025-Q1")], grid[("NI", "EU", "FY2025-Q1")]
+    assert 0 < net_income < revenue  # a plausible, profitable company
+
+
+def test_the_demo_has_budget_forecast_and_realistic_ratios(demo):
+    answer = grid_read(cube=demo, query=GridQuery(
+        rows=(Selection("account", members=("REV", "GM_PCT", "EBIT_PCT", "HC")),),
+        columns=(Selection("version", members=("actual", "budget", "forecast")),),
+        filters={"time": "FY2025-Q4", "entity": "GROUP", "product": "ALLP"},
+    ))
+    revenue, gross_margin, ebit_margin, headcount = answer["values"]
+    assert revenue[0] > 0 and revenue[1] is None and revenue[2] is None  # FY2025 has actuals only
+    assert 25 < gross_margin[0] < 55 and 5 < ebit_margin[0] < 25
+    assert 200 < headcount[0] < 600
+    plan = grid_read(cube=demo, query=GridQuery(
+        rows=(Selection("account", members=("REV",)),),
+        columns=(Selection("version", members=("actual", "budget", "forecast")),),
+        filters={"time": "2026-12", "entity": "GROUP", "product": "ALLP"},
+    ))["values"][0]
+    assert plan[0] is None and plan[1] > 0 and plan[2] > 0  # December 2026: no actual yet, a budget and a forecast
