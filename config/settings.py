@@ -175,6 +175,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served locally: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DimensionKindEnum": "opencorpo.planning.models.DimensionKind",
+        "VersionKindEnum": "opencorpo.planning.models.VersionKind",
+        "AccountTypeEnum": "opencorpo.planning.models.AccountType",
+        "TimeBalanceEnum": "opencorpo.planning.models.TimeBalance",
+        "PolarityEnum": "opencorpo.planning.models.Polarity",
+        "PeriodKindEnum": "opencorpo.planning.models.PeriodKind",
+    },
 }
 
 # --- security headers -----------------------------------------------------------------

@@ -1,13 +1,13 @@
 """URL map: the API under /api/v1, operations endpoints, OpenAPI, and the React app for every other page."""
 
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from opencorpo.accounts import views as accounts
 from opencorpo.core import frontend
 from opencorpo.core import views as core
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/csrf", accounts.CsrfView.as_view(), name="auth-csrf"),
     path("auth/login", accounts.LoginView.as_view(), name="auth-login"),
     path("auth/logout", accounts.LogoutView.as_view(), name="auth-logout"),

@@ -102,7 +102,7 @@ def _sorted(index: int, row: dict[str, Any]) -> dict[str, Any]:
     return {"sort": index, **row}
 
 
-def _facts(cube: Cube) -> Iterator[tuple[int, ...]]:
+def _facts(cube: Cube) -> Iterator[tuple[float, ...]]:
     random = np.random.default_rng(SEED)
     model = cube.model
     ids = {
@@ -186,8 +186,8 @@ def _combinations(accounts_by_code: dict[str, Member], departments: list[Member]
             if group == "REV":
                 if dept == "SALES":
                     for product in REVENUE_PRODUCTS[code]:
-                        base = 60_000 if code == "4900" else 400_000 if code in {"4000", "4010"} else 120_000
-                        yield code, entity, product, base, "sales", False
+                        amount = 60_000 if code == "4900" else 400_000 if code in {"4000", "4010"} else 120_000
+                        yield code, entity, product, amount, "sales", False
             elif group in {"MAT", "DLAB"} and dept == "PROD":
                 for product, _ in PRODUCT_LINES[:4]:
                     yield code, entity, product, GROUPS[group][1], GROUPS[group][2], False

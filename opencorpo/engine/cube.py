@@ -123,6 +123,19 @@ class CubeShape:
             return {}
         return ratio_evaluation_rank(self.accounts, self.account_rules)
 
+    @cached_property
+    def leaf_time_balance_codes(self) -> NDArray[np.intp]:
+        """Index into TIME_BALANCES of every leaf account's time balance, by its position in `sorted_leaf_ids`.
+
+        Only leaves matter: a parent account sums its children, each rolled up over time by its own rule.
+        """
+        accounts = self.accounts
+        codes = np.zeros(len(accounts.sorted_leaf_ids), dtype=np.intp)
+        for account, rule in self.account_rules.items():
+            if rule.time_balance != "flow" and accounts.is_leaf(account):
+                codes[int(np.searchsorted(accounts.sorted_leaf_ids, account))] = TIME_BALANCES.index(rule.time_balance)
+        return codes
+
 
 @dataclass(frozen=True)
 class Axis:
@@ -149,17 +162,12 @@ def aggregate(shape: CubeShape, facts: Facts, axes: Sequence[Axis]) -> NDArray[n
         )
     account_position = _position_of(axes, shape.account_dimension)
     time_position = _position_of(axes, shape.time_dimension)
-    plan = None
+    plan: AccountPlan | None = None
     if account_position is not None:
-        plan = AccountPlan.for_members(
-            shape.accounts, shape.account_rules, shape.ratio_rank, axes[account_position].members
-        )
-    if plan is not None and account_position is not None:
-        axes = [
-            *axes[:account_position],
-            Axis(axes[account_position].dimension, plan.members),
-            *axes[account_position + 1 :],
-        ]
+        # Ratio accounts need their numerator and denominator rows even when the query does not ask for them.
+        requested = axes[account_position]
+        plan = AccountPlan.for_members(shape.accounts, shape.account_rules, shape.ratio_rank, requested.members)
+        axes[account_position] = Axis(requested.dimension, plan.members)
     hierarchies = [shape.hierarchies[axis.dimension] for axis in axes]
     leaf_locals = [
         _fact_leaf_locals(axis.dimension, hierarchy, facts.coords[:, shape.dimensions.index(axis.dimension)])
@@ -174,7 +182,7 @@ def aggregate(shape: CubeShape, facts: Facts, axes: Sequence[Axis]) -> NDArray[n
         accumulator.add(leaf_locals, maps, facts.values)
     else:
         time_axis, time_hierarchy = axes[time_position], hierarchies[time_position]
-        rule_codes = _time_balance_codes(shape, hierarchies[account_position])[leaf_locals[account_position]]
+        rule_codes = shape.leaf_time_balance_codes[leaf_locals[account_position]]
         present = np.flatnonzero(np.bincount(rule_codes, minlength=len(TIME_BALANCES)))
         for code in present.tolist():
             balance = TIME_BALANCES[code]
@@ -260,16 +268,6 @@ def _leaf_map(hierarchy: Hierarchy, axis: Axis, pick: LeafPicker, plan: AccountP
             )
         )
     return LeafPairs.concatenate(parts).to_map(len(hierarchy.sorted_leaf_ids))
-
-
-def _time_balance_codes(shape: CubeShape, accounts: Hierarchy) -> NDArray[np.intp]:
-    """Time balance index (into TIME_BALANCES) of every leaf account, by the leaf's local index."""
-    codes = np.zeros(len(accounts.sorted_leaf_ids), dtype=np.intp)
-    for account, rule in shape.account_rules.items():
-        if rule.time_balance != "flow" and accounts.is_leaf(account):
-            local = int(np.searchsorted(accounts.sorted_leaf_ids, account))
-            codes[local] = TIME_BALANCES.index(rule.time_balance)
-    return codes
 
 
 def _all_leaves(leaf_ids: IntArray, weights: FloatArray) -> tuple[IntArray, FloatArray]:

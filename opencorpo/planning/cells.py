@@ -52,7 +52,7 @@ def _key(context: CubeContext, coordinate: dict[str, str], number: int) -> Key:
 
 
 def _current(cube: Cube, keys: list[Key]) -> dict[Key, tuple[float, int]]:
-    columns = list(zip(*keys, strict=True)) if keys else [[] for _ in FACT_SLOTS]
+    columns: list[tuple[int, ...]] = list(zip(*keys, strict=True)) if keys else [() for _ in FACT_SLOTS]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT {", ".join(FACT_SLOTS)}, value, row_version FROM planning_fact
@@ -61,7 +61,7 @@ def _current(cube: Cube, keys: list[Key]) -> dict[Key, tuple[float, int]]:
                 FOR UPDATE""",
             [cube.pk, *[list(column) for column in columns]],
         )
-        return {tuple(row[:8]): (row[8], row[9]) for row in cursor.fetchall()}  # type: ignore[misc]
+        return {tuple(row[:8]): (row[8], row[9]) for row in cursor.fetchall()}
 
 
 def cells_write(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
-from opencorpo.engine.accounts import AccountRule, default_polarity, default_time_balance
+from opencorpo.engine.accounts import AccountRule, AccountType, default_polarity, default_time_balance
 from opencorpo.engine.cube import CubeShape
 from opencorpo.engine.hierarchy import Hierarchy
 from opencorpo.planning.errors import UnknownObject
@@ -48,7 +49,9 @@ class CubeContext:
         if account is None:
             return 0
         member = account.members[account_id]
-        polarity = member.polarity or (default_polarity(member.account_type) if member.account_type else "neutral")
+        polarity = member.polarity or (
+            default_polarity(cast(AccountType, member.account_type)) if member.account_type else "neutral"
+        )
         return {"higher_is_better": 1, "lower_is_better": -1}.get(polarity, 0)
 
 
@@ -69,7 +72,9 @@ def cube_context(cube: Cube) -> CubeContext:
     time = next((i for i in infos if i.dimension.kind == DimensionKind.TIME), None)
     rules: dict[int, AccountRule] = {}
     for member in account.members.values() if account else []:
-        balance = member.time_balance or (default_time_balance(member.account_type) if member.account_type else "flow")
+        balance = member.time_balance or (
+            default_time_balance(cast(AccountType, member.account_type)) if member.account_type else "flow"
+        )
         ratio = (member.ratio_numerator_id, member.ratio_denominator_id) if member.ratio_numerator_id else None
         if balance != "flow" or ratio:
             rules[member.pk] = AccountRule(time_balance=balance, ratio=ratio, scale=member.ratio_scale)  # type: ignore[arg-type]

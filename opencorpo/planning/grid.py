@@ -68,7 +68,9 @@ def _resolve(selection: Selection, info: DimensionInfo) -> list[int]:
 
 def _plan(context: CubeContext, query: GridQuery) -> tuple[list[Axis], list[Axis], list[Axis]]:
     seen: set[str] = set()
-    rows, columns, filters = [], [], []
+    rows: list[Axis] = []
+    columns: list[Axis] = []
+    filters: list[Axis] = []
     for target, selections in ((rows, query.rows), (columns, query.columns)):
         for selection in selections:
             info = context.info(selection.dimension)
@@ -97,7 +99,8 @@ def _load_facts(
     context: CubeContext, axes: list[Axis], extra: dict[str, tuple[int, ...]]
 ) -> tuple[Facts, dict[tuple[int, ...], int]]:
     """The facts under the requested members (plus ratio inputs), in cube order, and their row versions."""
-    conditions, params = ["cube_id = %s"], [context.cube.pk]
+    conditions: list[str] = ["cube_id = %s"]
+    params: list[Any] = [context.cube.pk]
     for axis in axes:
         info = context.info(axis.dimension)
         leaves: set[int] = set()

@@ -30,7 +30,7 @@ def facts_load(
             "CREATE TEMP TABLE load_staging (version_id bigint, period_id bigint, m1 bigint, m2 bigint, m3 bigint, "
             "m4 bigint, m5 bigint, m6 bigint, value float8) ON COMMIT DROP"
         )
-        with cursor.copy(f"COPY load_staging ({SLOTS}, value) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with cursor.copy(f"COPY load_staging ({SLOTS}, value) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(

@@ -6,7 +6,17 @@ from typing import Any
 
 from rest_framework import serializers
 
-from opencorpo.planning.models import Cube, Dimension, DimensionKind, Member, Model
+from opencorpo.planning.models import (
+    AccountType,
+    Cube,
+    Dimension,
+    DimensionKind,
+    Member,
+    Model,
+    Polarity,
+    TimeBalance,
+    VersionKind,
+)
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 CODE_HELP = "letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -60,7 +70,7 @@ MEMBER_ATTRIBUTES = [
 
 
 class MemberSerializer(serializers.ModelSerializer[Member]):
-    parent = serializers.CharField(source="parent.code", allow_null=True, read_only=True)
+    parent = serializers.CharField(source="parent.code", allow_null=True, read_only=True)  # type: ignore[assignment]
     ratio_numerator = serializers.CharField(source="ratio_numerator.code", allow_null=True, read_only=True)
     ratio_denominator = serializers.CharField(source="ratio_denominator.code", allow_null=True, read_only=True)
 
@@ -83,19 +93,19 @@ class MemberWriteSerializer(serializers.Serializer[Any]):
     """Fields a client may set on a member; all optional on update."""
 
     name = serializers.CharField(max_length=200, required=False)
-    parent = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    parent = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)  # type: ignore[assignment]
     weight = serializers.FloatField(required=False)
     sort = serializers.IntegerField(required=False)
     attributes = serializers.DictField(required=False)
-    account_type = serializers.ChoiceField(choices=Member._meta.get_field("account_type").choices, required=False)
-    time_balance = serializers.ChoiceField(choices=Member._meta.get_field("time_balance").choices, required=False)
-    polarity = serializers.ChoiceField(choices=Member._meta.get_field("polarity").choices, required=False)
+    account_type = serializers.ChoiceField(choices=AccountType.choices, required=False)
+    time_balance = serializers.ChoiceField(choices=TimeBalance.choices, required=False)
+    polarity = serializers.ChoiceField(choices=Polarity.choices, required=False)
     number_format = serializers.CharField(max_length=32, required=False, allow_blank=True)
     ratio_numerator = serializers.CharField(max_length=64, required=False, allow_blank=True)
     ratio_denominator = serializers.CharField(max_length=64, required=False, allow_blank=True)
     ratio_scale = serializers.FloatField(required=False)
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
-    version_kind = serializers.ChoiceField(choices=Member._meta.get_field("version_kind").choices, required=False)
+    version_kind = serializers.ChoiceField(choices=VersionKind.choices, required=False)
     locked = serializers.BooleanField(required=False)
 
 
@@ -167,8 +177,24 @@ class CellSerializer(serializers.Serializer[Any]):
 
 
 class CellsWriteSerializer(serializers.Serializer[Any]):
-    cells = CellSerializer(many=True, allow_empty=False, max_length=50_000)
+    cells = CellSerializer(many=True, allow_empty=False, max_length=50_000)  # type: ignore[call-arg]
 
 
 class VersionLockSerializer(serializers.Serializer[Any]):
     locked = serializers.BooleanField()
+
+
+class ModelUpdateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    reporting_currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+
+
+class DimensionUpdateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+
+
+class VersionCreateSerializer(serializers.Serializer[Any]):
+    code = code_field()
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=VersionKind.choices, default="what_if")

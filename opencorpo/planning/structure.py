@@ -91,9 +91,9 @@ def model_create(
             attributes={"fiscal_year": period.fiscal_year},
         )
     version_dimension = model.dimensions.get(kind=DimensionKind.VERSION)
-    for sort, (version_code, version_name, kind) in enumerate(DEFAULT_VERSIONS):
+    for sort, (version_code, version_name, version_kind) in enumerate(DEFAULT_VERSIONS):
         Member.objects.create(
-            dimension=version_dimension, code=version_code, name=version_name, sort=sort, version_kind=kind
+            dimension=version_dimension, code=version_code, name=version_name, sort=sort, version_kind=version_kind
         )
     return model
 
@@ -292,6 +292,39 @@ def cube_create(*, model: Model, code: str, name: str, dimensions: list[str]) ->
 
 def by_code_of_kind(model: Model, kind: str) -> Dimension:
     return model.dimensions.get(kind=kind)
+
+
+def model_update(*, model: Model, **values: Any) -> Model:
+    """Rename or re-describe a model; its code and calendar stay (they are referenced everywhere)."""
+    for key in ("name", "description", "reporting_currency"):
+        if key in values:
+            setattr(model, key, values[key])
+    model.save()
+    return model
+
+
+def dimension_update(*, dimension: Dimension, name: str) -> Dimension:
+    dimension.name = name
+    dimension.save(update_fields=["name"])
+    return dimension
+
+
+@transaction.atomic
+def cube_delete(*, cube: Cube) -> None:
+    """Drop the cube and its fact partitions; the fact audit keeps its history."""
+    from opencorpo.planning.partitions import partitions_drop_cube
+
+    partitions_drop_cube(cube_id=cube.pk)
+    cube.delete()
+
+
+def version_create(*, model: Model, code: str, name: str, kind: str = VersionKind.WHAT_IF) -> Member:
+    """A new, empty version (its fact partitions are created in every cube)."""
+    if kind not in VersionKind.values:
+        raise InvalidStructure(f"Unknown version kind {kind!r}; use one of {', '.join(VersionKind.values)}.")
+    return member_create(
+        dimension=by_code_of_kind(model, DimensionKind.VERSION), code=code, name=name, version_kind=kind
+    )
 
 
 def version_lock(*, version: Member, locked: bool) -> Member:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("models/", views.ModelListView.as_view(), name="model-list"),
     path(f"{M}", views.ModelDetailView.as_view(), name="model-detail"),
     path(f"{M}/dimensions/", views.DimensionListView.as_view(), name="dimension-list"),
+    path(f"{D}", views.DimensionDetailView.as_view(), name="dimension-detail"),
     path(f"{D}/members/", views.MemberListView.as_view(), name="member-list"),
     path(f"{D}/members/bulk", views.MembersBulkView.as_view(), name="member-bulk"),
     path(f"{D}/members/<str:code>", views.MemberDetailView.as_view(), name="member-detail"),

@@ -23,6 +23,7 @@ from opencorpo.planning.serializers import (
     CubeSerializer,
     DimensionCreateSerializer,
     DimensionSerializer,
+    DimensionUpdateSerializer,
     GridQuerySerializer,
     MemberCreateSerializer,
     MembersBulkSerializer,
@@ -30,6 +31,8 @@ from opencorpo.planning.serializers import (
     MemberWriteSerializer,
     ModelCreateSerializer,
     ModelSerializer,
+    ModelUpdateSerializer,
+    VersionCreateSerializer,
     VersionLockSerializer,
 )
 
@@ -82,6 +85,26 @@ class ModelDetailView(APIView):
     @extend_schema(responses=ModelSerializer)
     def get(self, request: Request, model: str) -> Response:
         return Response(ModelSerializer(model_get(model)).data)
+
+    @extend_schema(request=ModelUpdateSerializer, responses=ModelSerializer)
+    def patch(self, request: Request, model: str) -> Response:
+        values = valid(ModelUpdateSerializer, request.data, partial=True)
+        return Response(ModelSerializer(structure.model_update(model=model_get(model), **values)).data)
+
+
+class DimensionDetailView(APIView):
+    permission_classes = [ReadOrModel]
+
+    @extend_schema(responses=DimensionSerializer)
+    def get(self, request: Request, model: str, dimension: str) -> Response:
+        return Response(DimensionSerializer(dimension_get(model, dimension)).data)
+
+    @extend_schema(request=DimensionUpdateSerializer, responses=DimensionSerializer)
+    def patch(self, request: Request, model: str, dimension: str) -> Response:
+        name = valid(DimensionUpdateSerializer, request.data)["name"]
+        return Response(
+            DimensionSerializer(structure.dimension_update(dimension=dimension_get(model, dimension), name=name)).data
+        )
 
 
 class DimensionListView(APIView):
@@ -177,6 +200,11 @@ class CubeDetailView(APIView):
     def get(self, request: Request, model: str, cube: str) -> Response:
         return Response(CubeSerializer(cube_get(model_code=model, cube_code=cube)).data)
 
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, model: str, cube: str) -> Response:
+        structure.cube_delete(cube=cube_get(model_code=model, cube_code=cube))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class GridQueryView(APIView):
     permission_classes = [CanRead]
@@ -217,6 +245,11 @@ class VersionListView(APIView):
     def get(self, request: Request, model: str) -> Response:
         versions = model_get(model).dimensions.get(kind=DimensionKind.VERSION).members.all()
         return Response(MemberSerializer(versions, many=True).data)
+
+    @extend_schema(request=VersionCreateSerializer, responses={201: MemberSerializer})
+    def post(self, request: Request, model: str) -> Response:
+        version = structure.version_create(model=model_get(model), **valid(VersionCreateSerializer, request.data))
+        return Response(MemberSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
 class VersionDetailView(APIView):

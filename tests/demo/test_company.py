@@ -52,22 +52,32 @@ def test_loading_again_changes_nothing(demo):
 
 def test_the_income_statement_by_region_and_quarter_matches_plain_sql(demo):
     rows = ["REV", "COGS", "GP", "OPEX", "EBIT", "FIN", "TAXG", "NI"]
-    answer = grid_read(cube=demo, query=GridQuery(
-        rows=(Selection("account", members=tuple(rows)),),
-        columns=(Selection("entity", children_of="GROUP"), Selection("time", children_of="FY2025")),
-        filters={"version": "actual", "product": "ALLP"},
-    ))
+    answer = grid_read(
+        cube=demo,
+        query=GridQuery(
+            rows=(Selection("account", members=tuple(rows)),),
+            columns=(Selection("entity", children_of="GROUP"), Selection("time", children_of="FY2025")),
+            filters={"version": "actual", "product": "ALLP"},
+        ),
+    )
     grid = {
         (row, column[0]["code"], column[1]["code"]): answer["values"][r][c]
-        for r, row in enumerate(rows) for c, column in enumerate(answer["columns"]["headers"])
+        for r, row in enumerate(rows)
+        for c, column in enumerate(answer["columns"]["headers"])
     }
     model = demo.model
     ids = {kind: model.dimensions.get(kind=kind).pk for kind in (DimensionKind.ACCOUNT, DimensionKind.ENTITY)}
     with connection.cursor() as cursor:
-        cursor.execute(INDEPENDENT_SQL, {
-            "account": ids[DimensionKind.ACCOUNT], "entity": ids[DimensionKind.ENTITY], "rows": rows, "cube": demo.pk,
-            "actual": Member.objects.get(dimension__model=model, code="actual").pk,
-        })
+        cursor.execute(
+            INDEPENDENT_SQL,
+            {
+                "account": ids[DimensionKind.ACCOUNT],
+                "entity": ids[DimensionKind.ENTITY],
+                "rows": rows,
+                "cube": demo.pk,
+                "actual": Member.objects.get(dimension__model=model, code="actual").pk,
+            },
+        )
         expected = {(code, region, quarter): total for code, region, quarter, total in cursor.fetchall()}
     assert len(grid) == 8 * 3 * 4 and len(expected) >= 8 * 4  # financial result and taxes are booked in EU only
     for key, value in grid.items():
@@ -81,18 +91,24 @@ def test_the_income_statement_by_region_and_quarter_matches_plain_sql(demo):
 
 
 def test_the_demo_has_budget_forecast_and_realistic_ratios(demo):
-    answer = grid_read(cube=demo, query=GridQuery(
-        rows=(Selection("account", members=("REV", "GM_PCT", "EBIT_PCT", "HC")),),
-        columns=(Selection("version", members=("actual", "budget", "forecast")),),
-        filters={"time": "FY2025-Q4", "entity": "GROUP", "product": "ALLP"},
-    ))
+    answer = grid_read(
+        cube=demo,
+        query=GridQuery(
+            rows=(Selection("account", members=("REV", "GM_PCT", "EBIT_PCT", "HC")),),
+            columns=(Selection("version", members=("actual", "budget", "forecast")),),
+            filters={"time": "FY2025-Q4", "entity": "GROUP", "product": "ALLP"},
+        ),
+    )
     revenue, gross_margin, ebit_margin, headcount = answer["values"]
     assert revenue[0] > 0 and revenue[1] is None and revenue[2] is None  # FY2025 has actuals only
     assert 25 < gross_margin[0] < 55 and 5 < ebit_margin[0] < 25
     assert 200 < headcount[0] < 600
-    plan = grid_read(cube=demo, query=GridQuery(
-        rows=(Selection("account", members=("REV",)),),
-        columns=(Selection("version", members=("actual", "budget", "forecast")),),
-        filters={"time": "2026-12", "entity": "GROUP", "product": "ALLP"},
-    ))["values"][0]
+    plan = grid_read(
+        cube=demo,
+        query=GridQuery(
+            rows=(Selection("account", members=("REV",)),),
+            columns=(Selection("version", members=("actual", "budget", "forecast")),),
+            filters={"time": "2026-12", "entity": "GROUP", "product": "ALLP"},
+        ),
+    )["values"][0]
     assert plan[0] is None and plan[1] > 0 and plan[2] > 0  # December 2026: no actual yet, a budget and a forecast

@@ -1,0 +1,1 @@
+"""Tests of the pure planning engine: no Django, no database."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -133,8 +134,6 @@ def test_moving_under_itself_or_a_descendant_names_the_cycle(regions: Hierarchy)
 
 
 def test_leaf_positions_match_sorted_leaf_ids(regions: Hierarchy) -> None:
-    import numpy as np
-
     ids = np.array([regions.id_of("France"), regions.id_of("Total"), 999, regions.id_of("Other")], dtype=np.int64)
     positions = regions.leaf_positions(ids)
     assert positions[1] == -1 and positions[2] == -1

@@ -11,14 +11,27 @@ ACCOUNTS = [
     {"code": "NI", "name": "Net income", "account_type": "revenue"},
     {"code": "REV", "name": "Revenue", "parent": "NI", "account_type": "revenue"},
     {"code": "SALES", "name": "Sales", "parent": "REV", "account_type": "revenue"},
-    {"code": "DISC", "name": "Discounts", "parent": "REV", "account_type": "revenue", "weight": -1,
-     "polarity": "lower_is_better"},
+    {
+        "code": "DISC",
+        "name": "Discounts",
+        "parent": "REV",
+        "account_type": "revenue",
+        "weight": -1,
+        "polarity": "lower_is_better",
+    },
     {"code": "COST", "name": "Costs", "parent": "NI", "account_type": "expense", "weight": -1},
     {"code": "RENT", "name": "Rent", "parent": "COST", "account_type": "expense"},
     {"code": "WAGES", "name": "Wages", "parent": "COST", "account_type": "expense"},
     {"code": "HC", "name": "Headcount", "account_type": "statistical", "time_balance": "last"},
-    {"code": "MARGIN", "name": "Margin %", "account_type": "statistical", "ratio_numerator": "NI",
-     "ratio_denominator": "REV", "ratio_scale": 100, "polarity": "higher_is_better"},
+    {
+        "code": "MARGIN",
+        "name": "Margin %",
+        "account_type": "statistical",
+        "ratio_numerator": "NI",
+        "ratio_denominator": "REV",
+        "ratio_scale": 100,
+        "polarity": "higher_is_better",
+    },
 ]
 ENTITIES = [
     {"code": "WORLD", "name": "World", "currency": "EUR"},
@@ -40,4 +53,6 @@ def model(db) -> Model:
 
 @pytest.fixture
 def cube(model: Model) -> Cube:
-    return structure.cube_create(model=model, code="pl", name="P&L", dimensions=["account", "entity", "time", "version"])
+    return structure.cube_create(
+        model=model, code="pl", name="P&L", dimensions=["account", "entity", "time", "version"]
+    )

@@ -27,8 +27,11 @@ def fact_count(cube: Cube) -> int:
 
 
 def value(cube: Cube, account: str, entity: str, time: str, version: str = "budget") -> float | None:
-    query = GridQuery(rows=(Selection("account", members=(account,)),), columns=(Selection("entity", members=(entity,)),),
-                      filters={"time": time, "version": version})
+    query = GridQuery(
+        rows=(Selection("account", members=(account,)),),
+        columns=(Selection("entity", members=(entity,)),),
+        filters={"time": time, "version": version},
+    )
     return grid_read(cube=cube, query=query)["values"][0][0]
 
 
@@ -51,7 +54,11 @@ def test_writing_the_same_values_again_changes_nothing(cube):
 def test_a_stale_write_is_a_conflict_with_the_current_value_and_writes_nothing(cube):
     cells_write(cube=cube, cells=[CellWrite(at("SALES"), 100.0)], user=None)  # someone else, row version 1
     with pytest.raises(StaleWrite) as error:
-        cells_write(cube=cube, cells=[CellWrite(at("RENT"), 1.0, row_version=0), CellWrite(at("SALES"), 5.0, row_version=0)], user=None)
+        cells_write(
+            cube=cube,
+            cells=[CellWrite(at("RENT"), 1.0, row_version=0), CellWrite(at("SALES"), 5.0, row_version=0)],
+            user=None,
+        )
     assert error.value.extra["conflicts"] == [{"coordinate": at("SALES"), "value": 100.0, "row_version": 1}]
     assert value(cube, "RENT", "E1", "2026-01") is None and value(cube, "SALES", "E1", "2026-01") == 100.0
 

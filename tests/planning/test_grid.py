@@ -23,10 +23,14 @@ def write(cube, *cells):
 
 def test_rows_and_columns_carry_codes_names_levels_and_children(cube):
     write(cube, (at("SALES"), 10.0))
-    answer = grid_read(cube=cube, query=GridQuery(
-        rows=(Selection("account", children_of="NI", include_parent="after"),),
-        columns=(Selection("time", children_of="FY2026"),), filters={"entity": "E1", "version": "budget"},
-    ))
+    answer = grid_read(
+        cube=cube,
+        query=GridQuery(
+            rows=(Selection("account", children_of="NI", include_parent="after"),),
+            columns=(Selection("time", children_of="FY2026"),),
+            filters={"entity": "E1", "version": "budget"},
+        ),
+    )
     assert [h[0]["code"] for h in answer["rows"]["headers"]] == ["REV", "COST", "NI"]
     assert answer["rows"]["headers"][2][0] == {"code": "NI", "name": "Net income", "level": 0, "has_children": True}
     assert [h[0]["code"] for h in answer["columns"]["headers"]] == ["FY2026-Q1", "FY2026-Q2", "FY2026-Q3", "FY2026-Q4"]
@@ -36,12 +40,24 @@ def test_rows_and_columns_carry_codes_names_levels_and_children(cube):
 
 
 def test_weights_time_balance_and_ratios_follow_finance_rules(cube):
-    write(cube, (at("SALES"), 100.0), (at("DISC"), 10.0), (at("RENT"), 30.0), (at("SALES", "W1"), 50.0),
-          (at("HC", time="2026-01"), 5.0), (at("HC", time="2026-03"), 7.0), (at("HC", time="2026-02"), 6.0))
-    answer = grid_read(cube=cube, query=GridQuery(
-        rows=(Selection("account", members=("REV", "NI", "HC", "MARGIN")),),
-        columns=(Selection("time", members=("2026-01", "FY2026-Q1")),), filters={"entity": "WORLD", "version": "budget"},
-    ))
+    write(
+        cube,
+        (at("SALES"), 100.0),
+        (at("DISC"), 10.0),
+        (at("RENT"), 30.0),
+        (at("SALES", "W1"), 50.0),
+        (at("HC", time="2026-01"), 5.0),
+        (at("HC", time="2026-03"), 7.0),
+        (at("HC", time="2026-02"), 6.0),
+    )
+    answer = grid_read(
+        cube=cube,
+        query=GridQuery(
+            rows=(Selection("account", members=("REV", "NI", "HC", "MARGIN")),),
+            columns=(Selection("time", members=("2026-01", "FY2026-Q1")),),
+            filters={"entity": "WORLD", "version": "budget"},
+        ),
+    )
     rev, ni, hc, margin = answer["values"]
     assert rev == [140.0, 140.0]  # 100 − 10 discount + 50
     assert ni == [110.0, 110.0]
@@ -50,13 +66,22 @@ def test_weights_time_balance_and_ratios_follow_finance_rules(cube):
 
 
 def test_a_variance_names_favourable_by_account_polarity(cube):
-    write(cube, (at("SALES", version="actual"), 120.0), (at("SALES"), 100.0),
-          (at("RENT", version="actual"), 40.0), (at("RENT"), 30.0))
-    answer = grid_read(cube=cube, query=GridQuery(
-        rows=(Selection("account", members=("SALES", "RENT")),),
-        columns=(Selection("version", members=("actual", "budget")), Selection("time", members=("2026-01",))),
-        filters={"entity": "E1"}, variance=("actual", "budget"),
-    ))
+    write(
+        cube,
+        (at("SALES", version="actual"), 120.0),
+        (at("SALES"), 100.0),
+        (at("RENT", version="actual"), 40.0),
+        (at("RENT"), 30.0),
+    )
+    answer = grid_read(
+        cube=cube,
+        query=GridQuery(
+            rows=(Selection("account", members=("SALES", "RENT")),),
+            columns=(Selection("version", members=("actual", "budget")), Selection("time", members=("2026-01",))),
+            filters={"entity": "E1"},
+            variance=("actual", "budget"),
+        ),
+    )
     assert answer["values"] == [[120.0, 100.0], [40.0, 30.0]]
     variance = answer["variance"]
     assert variance["absolute"] == [[20.0], [10.0]]
@@ -66,8 +91,11 @@ def test_a_variance_names_favourable_by_account_polarity(cube):
 
 def test_leaf_cells_are_editable_with_their_row_versions_unless_the_version_is_locked(cube):
     write(cube, (at("SALES"), 1.0))
-    query = GridQuery(rows=(Selection("account", members=("SALES", "REV")),),
-                      columns=(Selection("version", members=("budget",)),), filters={"entity": "E1", "time": "2026-01"})
+    query = GridQuery(
+        rows=(Selection("account", members=("SALES", "REV")),),
+        columns=(Selection("version", members=("budget",)),),
+        filters={"entity": "E1", "time": "2026-01"},
+    )
     answer = grid_read(cube=cube, query=query)
     assert answer["editable"] == [[True], [False]] and answer["row_versions"] == [[1], [None]]
     structure.version_lock(version=Member.objects.get(dimension__model=cube.model, code="budget"), locked=True)
@@ -77,14 +105,30 @@ def test_leaf_cells_are_editable_with_their_row_versions_unless_the_version_is_l
 @pytest.mark.parametrize(
     ("query", "error", "message"),
     [
-        (GridQuery(rows=(Selection("account", members=("NI",)),), columns=(Selection("time", members=("FY2026",)),)),
-         InvalidQuery, "Choose a member of 'version'"),
-        (GridQuery(rows=(Selection("account", members=("XX",)),), columns=(Selection("version", members=("budget",)),)),
-         UnknownObject, "no member 'XX'"),
-        (GridQuery(rows=(Selection("colour", members=("red",)),), columns=(Selection("version", members=("budget",)),)),
-         UnknownObject, "no dimension 'colour'"),
-        (GridQuery(rows=(Selection("account", members=("NI",)),), columns=(Selection("account", members=("NI",)),)),
-         InvalidQuery, "used twice"),
+        (
+            GridQuery(rows=(Selection("account", members=("NI",)),), columns=(Selection("time", members=("FY2026",)),)),
+            InvalidQuery,
+            "Choose a member of 'version'",
+        ),
+        (
+            GridQuery(
+                rows=(Selection("account", members=("XX",)),), columns=(Selection("version", members=("budget",)),)
+            ),
+            UnknownObject,
+            "no member 'XX'",
+        ),
+        (
+            GridQuery(
+                rows=(Selection("colour", members=("red",)),), columns=(Selection("version", members=("budget",)),)
+            ),
+            UnknownObject,
+            "no dimension 'colour'",
+        ),
+        (
+            GridQuery(rows=(Selection("account", members=("NI",)),), columns=(Selection("account", members=("NI",)),)),
+            InvalidQuery,
+            "used twice",
+        ),
     ],
 )
 def test_a_bad_query_says_what_is_wrong(cube, query, error, message):
@@ -97,9 +141,15 @@ LEAF_ENTITIES = ["E1", "E2", "W1"]
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 VERSIONS = ["actual", "budget"]
 writes = st.lists(
-    st.tuples(st.sampled_from(LEAF_ACCOUNTS), st.sampled_from(LEAF_ENTITIES), st.sampled_from(MONTHS),
-              st.sampled_from(VERSIONS), st.one_of(st.none(), st.integers(-10_000, 10_000).map(float))),
-    min_size=1, max_size=25,
+    st.tuples(
+        st.sampled_from(LEAF_ACCOUNTS),
+        st.sampled_from(LEAF_ENTITIES),
+        st.sampled_from(MONTHS),
+        st.sampled_from(VERSIONS),
+        st.one_of(st.none(), st.integers(-10_000, 10_000).map(float)),
+    ),
+    min_size=1,
+    max_size=25,
 )
 moves = st.lists(st.tuples(st.sampled_from(["E1", "E2", "W1"]), st.sampled_from(["EAST", "WEST"])), max_size=3)
 
@@ -111,18 +161,25 @@ def test_every_parent_equals_the_weighted_sum_of_its_children_after_writes_and_m
         expected: dict[tuple[str, str, str, str], float] = {}
         for batch in batches:
             cells = {(a, e, t, v): value for a, e, t, v, value in batch}
-            cells_write(cube=cube, cells=[CellWrite(at(a, e, t, v), value) for (a, e, t, v), value in cells.items()], user=None)
+            cells_write(
+                cube=cube, cells=[CellWrite(at(a, e, t, v), value) for (a, e, t, v), value in cells.items()], user=None
+            )
             expected.update(cells)
         entity = cube.model.dimensions.get(kind=DimensionKind.ENTITY)
         for code, parent in structure_moves:
             structure.member_update(member=entity.members.get(code=code), parent=parent)
         for version in VERSIONS:
-            answer = grid_read(cube=cube, query=GridQuery(
-                rows=(Selection("account", descendants_of="NI", include_parent="before"),),
-                columns=(Selection("entity", descendants_of="WORLD", include_parent="before"),
-                         Selection("time", descendants_of="FY2026", include_parent="before")),
-                filters={"version": version},
-            ))
+            answer = grid_read(
+                cube=cube,
+                query=GridQuery(
+                    rows=(Selection("account", descendants_of="NI", include_parent="before"),),
+                    columns=(
+                        Selection("entity", descendants_of="WORLD", include_parent="before"),
+                        Selection("time", descendants_of="FY2026", include_parent="before"),
+                    ),
+                    filters={"version": version},
+                ),
+            )
             _check_rollups(answer)
             sign = {"SALES": 1, "DISC": -1, "RENT": -1, "WAGES": -1}
             total = sum(sign[a] * v for (a, _, _, ver), v in expected.items() if ver == version and v is not None)
@@ -135,7 +192,11 @@ def _check_rollups(answer):
     rows = [h[0] for h in answer["rows"]["headers"]]
     columns = answer["columns"]["headers"]
     values = answer["values"]
-    children = {"NI": [("REV", 1), ("COST", -1)], "REV": [("SALES", 1), ("DISC", -1)], "COST": [("RENT", 1), ("WAGES", 1)]}
+    children = {
+        "NI": [("REV", 1), ("COST", -1)],
+        "REV": [("SALES", 1), ("DISC", -1)],
+        "COST": [("RENT", 1), ("WAGES", 1)],
+    }
     index = {h["code"]: i for i, h in enumerate(rows)}
     for parent, kids in children.items():
         for c in range(len(columns)):

@@ -56,7 +56,11 @@ def test_a_bulk_change_with_an_orphan_or_a_cycle_writes_nothing(model):
 
 
 def test_a_leaf_holding_values_cannot_get_children(cube):
-    cells_write(cube=cube, cells=[CellWrite({"account": "RENT", "entity": "E1", "time": "2026-01", "version": "actual"}, 5.0)], user=None)
+    cells_write(
+        cube=cube,
+        cells=[CellWrite({"account": "RENT", "entity": "E1", "time": "2026-01", "version": "actual"}, 5.0)],
+        user=None,
+    )
     account = cube.model.dimensions.get(kind=DimensionKind.ACCOUNT)
     with pytest.raises(DataInTheWay, match="'RENT' holds 1 values"):
         structure.member_create(dimension=account, code="RENT-A", name="Rent A", parent="RENT")
@@ -74,7 +78,8 @@ def test_deleting_a_member_with_values_needs_consent_and_is_audited(cube):
     assert structure.member_delete(member=rent, delete_data=True) == 1
     assert not Member.objects.filter(pk=rent.pk).exists()
     assert list(FactChange.objects.order_by("id").values_list("old_value", "new_value", "source")) == [
-        (None, 5.0, "grid"), (5.0, None, "structure")
+        (None, 5.0, "grid"),
+        (5.0, None, "structure"),
     ]
 
 

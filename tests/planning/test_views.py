@@ -33,13 +33,21 @@ def post(client: Client, path: str, body: object):
 
 @pytest.fixture
 def built(modeller: Client) -> Client:
-    assert post(modeller, f"{API}/", {"code": "acme", "name": "Acme", "first_fiscal_year": 2026, "years": 1}).status_code == 201
+    assert (
+        post(modeller, f"{API}/", {"code": "acme", "name": "Acme", "first_fiscal_year": 2026, "years": 1}).status_code
+        == 201
+    )
     for dimension, rows in (("account", ACCOUNTS), ("entity", ENTITIES)):
         response = post(modeller, f"{API}/acme/dimensions/{dimension}/members/bulk", {"upserts": rows})
         assert response.status_code == 200, response.json()
     assert post(modeller, f"{API}/acme/dimensions/", {"code": "product", "name": "Product"}).status_code == 201
     assert post(modeller, f"{API}/acme/dimensions/product/members/", {"code": "ALL", "name": "All"}).status_code == 201
-    assert post(modeller, f"{API}/acme/dimensions/product/members/", {"code": "P1", "name": "P1", "parent": "ALL"}).status_code == 201
+    assert (
+        post(
+            modeller, f"{API}/acme/dimensions/product/members/", {"code": "P1", "name": "P1", "parent": "ALL"}
+        ).status_code
+        == 201
+    )
     cube = {"code": "pl", "name": "P&L", "dimensions": ["account", "entity", "product", "time", "version"]}
     assert post(modeller, f"{API}/acme/cubes/", cube).status_code == 201
     return modeller
@@ -59,7 +67,11 @@ QUERY = {
 
 
 def test_build_write_and_read_a_model_through_the_api(built, planner):
-    response = post(planner, f"{API}/acme/cubes/pl/cells", {"cells": [cell("SALES", 100), cell("DISC", 5), cell("SALES", 80, version="actual")]})
+    response = post(
+        planner,
+        f"{API}/acme/cubes/pl/cells",
+        {"cells": [cell("SALES", 100), cell("DISC", 5), cell("SALES", 80, version="actual")]},
+    )
     assert response.status_code == 200 and response.json()["changed"] == 3
     grid = post(planner, f"{API}/acme/cubes/pl/query", QUERY).json()
     assert [h[0]["code"] for h in grid["rows"]["headers"]] == ["SALES", "DISC", "REV"]
@@ -81,7 +93,9 @@ def test_a_stale_write_answers_409_with_the_current_value(built, planner):
 
 
 def test_writes_to_a_locked_version_answer_409_naming_it(built, planner):
-    assert built.patch(f"{API}/acme/versions/actual", {"locked": True}, content_type="application/json").status_code == 200
+    assert (
+        built.patch(f"{API}/acme/versions/actual", {"locked": True}, content_type="application/json").status_code == 200
+    )
     response = post(planner, f"{API}/acme/cubes/pl/cells", {"cells": [cell("SALES", 1, version="actual")]})
     assert response.status_code == 409 and "Version 'actual' is locked" in response.json()["error"]["message"]
 
@@ -130,10 +144,26 @@ def test_roles_decide_who_changes_structure_and_who_enters_values(built, planner
 def test_moving_and_deleting_members_through_the_api(built, planner):
     moved = built.patch(f"{API}/acme/dimensions/entity/members/E2", {"parent": "WEST"}, content_type="application/json")
     assert moved.status_code == 200 and moved.json()["parent"] == "WEST"
-    cycle = built.patch(f"{API}/acme/dimensions/entity/members/WORLD", {"parent": "E1"}, content_type="application/json")
+    cycle = built.patch(
+        f"{API}/acme/dimensions/entity/members/WORLD", {"parent": "E1"}, content_type="application/json"
+    )
     assert cycle.status_code == 400 and "WORLD" in cycle.json()["error"]["message"]
     post(planner, f"{API}/acme/cubes/pl/cells", {"cells": [cell("SALES", 100)]})
     assert built.delete(f"{API}/acme/dimensions/account/members/SALES").status_code == 409
     gone = built.delete(f"{API}/acme/dimensions/account/members/SALES?delete_data=true")
     assert gone.status_code == 200 and gone.json() == {"deleted_values": 1}
     assert built.get(f"{API}/acme/dimensions/account/members/SALES").status_code == 404
+
+
+def test_versions_cubes_models_and_dimensions_round_out_the_api(built, planner):
+    created = post(built, f"{API}/acme/versions/", {"code": "whatif-1", "name": "What if: price +3%"})
+    assert created.status_code == 201 and created.json()["version_kind"] == "what_if"
+    written = post(planner, f"{API}/acme/cubes/pl/cells", {"cells": [cell("SALES", 7, version="whatif-1")]})
+    assert written.status_code == 200  # the new version's partition exists in the cube
+    assert (
+        built.patch(f"{API}/acme", {"name": "Acme Corp"}, content_type="application/json").json()["name"] == "Acme Corp"
+    )
+    renamed = built.patch(f"{API}/acme/dimensions/product", {"name": "Product line"}, content_type="application/json")
+    assert renamed.json()["name"] == "Product line"
+    assert built.delete(f"{API}/acme/cubes/pl").status_code == 204
+    assert built.get(f"{API}/acme/cubes/pl").status_code == 404
