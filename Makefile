@@ -11,7 +11,8 @@ demo: setup
 
 test: setup lint typecheck
 	cd frontend && npm test --silent
-	$(BIN)/pytest
+	$(BIN)/pytest -p no:django -p no:cacheprovider -q tests/engine
+	$(BIN)/pytest --ignore=tests/engine
 
 setup: $(STAMP) frontend
 

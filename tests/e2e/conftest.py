@@ -21,19 +21,22 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)"
+    # Playwright's sync API runs an event loop in this thread for as long as the browser lives; Django's ORM
+    # (test set-up and database flushes) must be allowed to run beside it, in this module only.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         # Playwright gives every launch a fresh temporary --user-data-dir of its own.
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield browser
         browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
-def page(browser: Browser, monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop in this thread
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     yield page
