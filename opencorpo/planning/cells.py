@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, transaction
-from django.db.models import F
 
 from opencorpo.planning.context import CubeContext, cube_context
 from opencorpo.planning.errors import InvalidCell, StaleWrite, VersionLocked
@@ -152,9 +151,18 @@ def _apply(
                 [cube.pk, *[list(c) for c in columns]],
             )
         user_id = user.pk if user is not None and user.is_authenticated else None
-        _audit(cursor, cube, changed, batch, user_id, source)
-    Cube.objects.filter(pk=cube.pk).update(data_version=F("data_version") + 1)
-    return Cube.objects.values_list("data_version", flat=True).get(pk=cube.pk)
+        data_version = data_version_bump(cube.pk)
+        _audit(cursor, cube, changed, batch, user_id, source, data_version)
+    return data_version
+
+
+def data_version_bump(cube_id: int) -> int:
+    """The cube's next data version; call inside the transaction that holds the cube row lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE planning_cube SET data_version = data_version + 1 WHERE id = %s RETURNING data_version", [cube_id]
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _audit(
@@ -164,13 +172,14 @@ def _audit(
     batch: uuid.UUID,
     user_id: int | None,
     source: str,
+    data_version: int,
 ) -> None:
     slots = ", ".join(FACT_SLOTS)
     columns = list(zip(*[key for key, _, _ in rows], strict=True))
     cursor.execute(
-        f"""INSERT INTO planning_factchange
-                (model_id, cube_id, {slots}, old_value, new_value, source, batch, changed_by_id, changed_at)
-            SELECT %s, %s, u.*, %s, %s::uuid, %s, now()
+        f"""INSERT INTO planning_factchange (model_id, cube_id, {slots}, old_value, new_value, source, batch,
+                changed_by_id, data_version, changed_at)
+            SELECT %s, %s, u.*, %s, %s::uuid, %s, %s, now()
             FROM unnest({", ".join(["%s::bigint[]"] * 8)}, %s::float8[], %s::float8[]) AS u""",
         [
             cube.model_id,
@@ -178,6 +187,7 @@ def _audit(
             source,
             str(batch),
             user_id,
+            data_version,
             *[list(c) for c in columns],
             [old for _, old, _ in rows],
             [new for _, _, new in rows],
@@ -194,15 +204,20 @@ def facts_delete_on_member(*, member: Member, user_id: int | None = None) -> int
         for cube_id, slot in CubeDimension.objects.filter(dimension_id=member.dimension_id).values_list(
             "cube_id", "slot"
         ):
+            Cube.objects.select_for_update().filter(pk=cube_id).first()
+            cursor.execute(
+                f"SELECT 1 FROM planning_fact WHERE cube_id = %s AND {slot} = %s LIMIT 1", [cube_id, member.pk]
+            )
+            if cursor.fetchone() is None:
+                continue
+            version = data_version_bump(cube_id)
             cursor.execute(
                 f"""WITH gone AS (DELETE FROM planning_fact WHERE cube_id = %s AND {slot} = %s
                         RETURNING model_id, cube_id, {slots}, value)
-                    INSERT INTO planning_factchange
-                        (model_id, cube_id, {slots}, old_value, new_value, source, batch, changed_by_id, changed_at)
-                    SELECT model_id, cube_id, {slots}, value, NULL, 'structure', %s::uuid, %s, now() FROM gone""",
-                [cube_id, member.pk, str(batch), user_id],
+                    INSERT INTO planning_factchange (model_id, cube_id, {slots}, old_value, new_value, source, batch,
+                        changed_by_id, data_version, changed_at)
+                    SELECT model_id, cube_id, {slots}, value, NULL, 'structure', %s::uuid, %s, %s, now() FROM gone""",
+                [cube_id, member.pk, str(batch), user_id, version],
             )
-            if cursor.rowcount:
-                deleted += cursor.rowcount
-                Cube.objects.filter(pk=cube_id).update(data_version=F("data_version") + 1)
+            deleted += cursor.rowcount
     return deleted

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from opencorpo.engine.accounts import AccountRule, AccountType, default_polarity, default_time_balance
@@ -55,7 +56,30 @@ class CubeContext:
         return {"higher_is_better": 1, "lower_is_better": -1}.get(polarity, 0)
 
 
+_CONTEXTS: OrderedDict[tuple[int, tuple[tuple[int, int], ...]], CubeContext] = OrderedDict()
+_CONTEXTS_KEPT = 32
+
+
+def structure_key(cube: Cube) -> tuple[tuple[int, int], ...]:
+    """(dimension id, structure version) of every dimension of the cube: changes with any member change."""
+    return tuple(cube.cube_dimensions.order_by("position").values_list("dimension_id", "dimension__structure_version"))
+
+
 def cube_context(cube: Cube) -> CubeContext:
+    """The cube's structure, loaded once per process and structure version (one small query to check)."""
+    key = (cube.pk, structure_key(cube))
+    context = _CONTEXTS.get(key)
+    if context is None:
+        context = _load_context(cube)
+        _CONTEXTS[key] = context
+        while len(_CONTEXTS) > _CONTEXTS_KEPT:
+            _CONTEXTS.popitem(last=False)
+    else:
+        _CONTEXTS.move_to_end(key)
+    return replace(context, cube=cube)  # shared structure, this caller's cube row
+
+
+def _load_context(cube: Cube) -> CubeContext:
     infos = []
     for link in cube.cube_dimensions.select_related("dimension").order_by("position"):
         members = {m.pk: m for m in link.dimension.members.all()}

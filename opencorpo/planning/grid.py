@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 
-from opencorpo.engine.cube import Axis, Facts, aggregate
+from opencorpo.core import metrics
+from opencorpo.engine.cube import Axis, CubeShape, Facts, aggregate
 from opencorpo.engine.variance import variance_arrays
-from opencorpo.planning.context import CubeContext, DimensionInfo, cube_context
+from opencorpo.planning.context import CubeContext, DimensionInfo, cube_context, structure_key
 from opencorpo.planning.errors import InvalidQuery
-from opencorpo.planning.models import Cube, DimensionKind
+from opencorpo.planning.facts import facts_from_database, facts_from_snapshot, row_versions_of
+from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
+from opencorpo.planning.readcache import access_scope, cache_key
+from opencorpo.planning.snapshots import DELTA_LIMIT, delta_rows, snapshot_build, snapshot_latest, snapshot_request
 
 MAX_CELLS = 250_000
 
@@ -95,39 +101,34 @@ def _plan(context: CubeContext, query: GridQuery) -> tuple[list[Axis], list[Axis
     return rows, columns, filters
 
 
-def _load_facts(
-    context: CubeContext, axes: list[Axis], extra: dict[str, tuple[int, ...]]
-) -> tuple[Facts, dict[tuple[int, ...], int]]:
-    """The facts under the requested members (plus ratio inputs), in cube order, and their row versions."""
-    conditions: list[str] = ["cube_id = %s"]
-    params: list[Any] = [context.cube.pk]
-    for axis in axes:
-        info = context.info(axis.dimension)
-        leaves: set[int] = set()
-        for member_id in (*axis.members, *extra.get(axis.dimension, ())):
-            leaves.update(info.hierarchy.leaves(member_id))
-        if info.dimension.kind == DimensionKind.ACCOUNT:
-            for rule in context.shape.account_rules.values():
-                if rule.ratio:
-                    for input_id in rule.ratio:
-                        leaves.update(info.hierarchy.leaves(input_id))
-        conditions.append(f"{info.slot} = ANY(%s)")
-        params.append(sorted(leaves))
-    slots = [info.slot for info in context.dimensions]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(slots)}, value, row_version FROM planning_fact WHERE {' AND '.join(conditions)}", params
-        )
-        rows = cursor.fetchall()
-    width = len(slots)
-    coords = np.array([row[:width] for row in rows], dtype=np.int64).reshape(len(rows), width)
-    values = np.array([row[width] for row in rows], dtype=np.float64)
-    versions = {tuple(row[:width]): row[width + 1] for row in rows}
-    return Facts(coords=coords, values=values), versions
+def grid_read(*, cube: Cube, query: GridQuery, user: Any = None, path: str = "auto") -> dict[str, Any]:
+    """Answer a grid query as of the cube's latest committed data version, from the result cache when possible.
+
+    `path` chooses the fact source: "auto" (snapshot when one exists, else PostgreSQL while a snapshot is
+    built in the background), "snapshot" (build one now if missing) or "database" (the plain reference).
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:  # the data version, the delta and the row versions all come from one consistent state
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        data_version = Cube.objects.values_list("data_version", flat=True).get(pk=cube.pk)
+        context = cube_context(cube)
+        key = cache_key(cube.pk, data_version, structure_key(cube), query, access_scope(user))
+        cached = cache.get(key)
+        if cached is not None:
+            metrics.CACHE_REQUESTS.labels("hit").inc()
+            return dict(json.loads(cached))
+        metrics.CACHE_REQUESTS.labels("miss").inc()
+        answer, snapshot_due = _answer(context, query, data_version, path)
+    if outermost:  # only committed states are cached: inside a caller's transaction the data may yet roll back
+        cache.set(key, json.dumps(answer), timeout=None)  # keyed by data version: nothing to expire
+    if snapshot_due:
+        snapshot_request(cube_id=cube.pk, data_version=data_version)
+    return answer
 
 
-def grid_read(*, cube: Cube, query: GridQuery) -> dict[str, Any]:
-    context = cube_context(cube)
+def _answer(context: CubeContext, query: GridQuery, data_version: int, path: str) -> tuple[dict[str, Any], bool]:
     rows, columns, filters = _plan(context, query)
     cells = np.prod([len(a.members) for a in rows + columns])
     if cells > MAX_CELLS:
@@ -137,24 +138,43 @@ def grid_read(*, cube: Cube, query: GridQuery) -> dict[str, Any]:
     version = context.of_kind(DimensionKind.VERSION)
     if query.variance and version is not None:
         extra[version.dimension.code] = tuple(version.id_of(code) for code in query.variance)
-    facts, row_versions = _load_facts(context, axes, extra)
-    values = aggregate(context.shape, facts, axes)
+    facts, shape, snapshot_due = _facts(context, axes, filters, extra, data_version, path)
+    values = aggregate(shape, facts, axes)
     shape2d = (int(np.prod([len(a.members) for a in rows])), int(np.prod([len(a.members) for a in columns])))
-    matrix = values.reshape(shape2d)
-    editable, versions = _editability(context, rows, columns, filters, row_versions)
+    editable, versions = _editability(context, rows, columns, filters)
     answer: dict[str, Any] = {
-        "cube": cube.code,
-        "data_version": cube.data_version,
+        "cube": context.cube.code,
+        "data_version": data_version,
         "rows": _axis_block(context, rows),
         "columns": _axis_block(context, columns),
         "filters": {a.dimension: _header(context.info(a.dimension), a.members[0]) for a in filters},
-        "values": _json_matrix(matrix),
+        "values": _json_matrix(values.reshape(shape2d)),
         "editable": editable,
         "row_versions": versions,
     }
     if query.variance:
-        answer["variance"] = _variance(context, facts, rows, columns, filters, query.variance)
-    return answer
+        answer["variance"] = _variance(context, facts, shape, rows, columns, filters, query.variance)
+    return answer, snapshot_due
+
+
+def _facts(
+    context: CubeContext,
+    axes: list[Axis],
+    filters: list[Axis],
+    extra: dict[str, tuple[int, ...]],
+    data_version: int,
+    path: str,
+) -> tuple[Facts, CubeShape, bool]:
+    if path == "database":
+        return (*facts_from_database(context, axes, extra), False)
+    snapshot = snapshot_latest(context.cube.pk, data_version)
+    if snapshot is None and path == "snapshot" and not connection.in_atomic_block:
+        snapshot = snapshot_build(cube_id=context.cube.pk)
+    if snapshot is None:
+        return (*facts_from_database(context, axes, extra), True)
+    delta = delta_rows(context.cube.pk, snapshot, data_version)
+    facts, shape = facts_from_snapshot(context, axes, filters, extra, snapshot, delta)
+    return facts, shape, len(delta) > DELTA_LIMIT
 
 
 def _header(info: DimensionInfo, member_id: int) -> dict[str, Any]:
@@ -196,12 +216,9 @@ def _cell_members(context: CubeContext, rows: list[Axis], columns: list[Axis], f
 
 
 def _editability(
-    context: CubeContext,
-    rows: list[Axis],
-    columns: list[Axis],
-    filters: list[Axis],
-    row_versions: dict[tuple[int, ...], int],
+    context: CubeContext, rows: list[Axis], columns: list[Axis], filters: list[Axis]
 ) -> tuple[list[list[bool]], list[list[int | None]]]:
+    """Which cells take input (leaf in every dimension, not a ratio, version open), with their row versions."""
     editable_member: dict[tuple[str, int], bool] = {}
     for info in context.dimensions:
         for member_id, member in info.members.items():
@@ -209,22 +226,33 @@ def _editability(
             if info.dimension.kind == DimensionKind.VERSION:
                 ok = ok and not member.locked
             editable_member[(info.dimension.code, member_id)] = ok
-    order = [info.dimension.code for info in context.dimensions]
-    flags, versions = [], []
-    for row in _cell_members(context, rows, columns, filters):
-        flag_row, version_row = [], []
-        for cell in row:
-            ok = all(editable_member[(dim, member_id)] for dim, member_id in cell.items())
-            flag_row.append(ok)
-            version_row.append(row_versions.get(tuple(cell[d] for d in order), 0) if ok else None)
-        flags.append(flag_row)
-        versions.append(version_row)
+    slot_of = {info.dimension.code: info.slot for info in context.dimensions}
+    flags = [
+        [all(editable_member[(dim, member_id)] for dim, member_id in cell.items()) for cell in row]
+        for row in _cell_members(context, rows, columns, filters)
+    ]
+    keys = [
+        {slot_of[dim]: member_id for dim, member_id in cell.items()}
+        for row, row_flags in zip(_cell_members(context, rows, columns, filters), flags, strict=True)
+        for cell, ok in zip(row, row_flags, strict=True)
+        if ok
+    ]
+    found = row_versions_of(context.cube.pk, keys)
+    key_iter = iter(keys)
+    versions = [
+        [
+            found.get(tuple(k.get(slot, 0) for slot in FACT_SLOTS), 0) if ok else None
+            for ok, k in ((ok, next(key_iter) if ok else {}) for ok in row_flags)
+        ]
+        for row_flags in flags
+    ]
     return flags, versions
 
 
 def _variance(
     context: CubeContext,
     facts: Facts,
+    shape: CubeShape,
     rows: list[Axis],
     columns: list[Axis],
     filters: list[Axis],
@@ -236,7 +264,7 @@ def _variance(
     strip = [[a for a in axes if a.dimension != version.dimension.code] for axes in (rows, columns, filters)]
     # With Version alone on an axis, that axis of the variance has a single position (headers [[]]).
     axes = [Axis(version.dimension.code, ids), *strip[0], *strip[1], *strip[2]]
-    both = aggregate(context.shape, facts, axes)
+    both = aggregate(shape, facts, axes)
     shape2d = (int(np.prod([len(a.members) for a in strip[0]])), int(np.prod([len(a.members) for a in strip[1]])))
     actual, reference = both[0].reshape(shape2d), both[1].reshape(shape2d)
     signs = np.zeros(shape2d)

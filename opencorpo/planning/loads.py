@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
-from django.db.models import F
 
+from opencorpo.planning.cells import data_version_bump
 from opencorpo.planning.models import FACT_SLOTS, Cube
 
 SLOTS = ", ".join(FACT_SLOTS)
@@ -26,6 +26,7 @@ def facts_load(
     combine = "EXCLUDED.value" if mode == "merge" else "planning_fact.value + EXCLUDED.value"
     with transaction.atomic(), connection.cursor() as cursor:
         Cube.objects.select_for_update().filter(pk=cube.pk).first()
+        data_version = data_version_bump(cube.pk)  # rolled back with the load if nothing changes
         cursor.execute(
             "CREATE TEMP TABLE load_staging (version_id bigint, period_id bigint, m1 bigint, m2 bigint, m3 bigint, "
             "m4 bigint, m5 bigint, m6 bigint, value float8) ON COMMIT DROP"
@@ -48,14 +49,21 @@ def facts_load(
                         WHERE planning_fact.value IS DISTINCT FROM {combine}
                     RETURNING {SLOTS}, value
                 )
-                INSERT INTO planning_factchange
-                    (model_id, cube_id, {SLOTS}, old_value, new_value, source, batch, changed_by_id, changed_at)
+                INSERT INTO planning_factchange (model_id, cube_id, {SLOTS}, old_value, new_value, source, batch,
+                    changed_by_id, data_version, changed_at)
                 SELECT %(model)s, %(cube)s, w.version_id, w.period_id, w.m1, w.m2, w.m3, w.m4, w.m5, w.m6,
-                       b.old_value, w.value, %(source)s, %(batch)s, %(user)s, now()
+                       b.old_value, w.value, %(source)s, %(batch)s, %(user)s, %(version)s, now()
                 FROM written w JOIN before b USING (version_id, period_id, m1, m2, m3, m4, m5, m6)""",
-            {"cube": cube.pk, "model": cube.model_id, "source": source, "batch": str(batch), "user": user_id},
+            {
+                "cube": cube.pk,
+                "model": cube.model_id,
+                "source": source,
+                "batch": str(batch),
+                "user": user_id,
+                "version": data_version,
+            },
         )
         changed = cursor.rowcount
-        if changed:
-            Cube.objects.filter(pk=cube.pk).update(data_version=F("data_version") + 1)
+        if not changed:
+            transaction.set_rollback(True)  # nothing changed: keep the data version (and caches) as they were
     return {"batch": str(batch), "changed": changed}

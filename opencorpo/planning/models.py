@@ -189,9 +189,13 @@ class FactChange(models.Model):
     old_value = models.FloatField(null=True)
     new_value = models.FloatField(null=True)
     source = models.CharField(max_length=16)  # grid, api, import, spread, allocation, formula, structure, demo
+    data_version = models.BigIntegerField(default=0)  # the cube's data version this change produced
     batch = models.UUIDField(db_index=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["cube_id", "version_id", "period_id", "m1", "m2"], name="factchange_cell")]
+        indexes = [
+            models.Index(fields=["cube_id", "version_id", "period_id", "m1", "m2"], name="factchange_cell"),
+            models.Index(fields=["cube_id", "data_version"], name="factchange_delta"),  # the read path's delta
+        ]

@@ -1,0 +1,188 @@
+"""The fast read path: a columnar DuckDB snapshot of each cube plus the delta of writes committed since, so
+answers come from a column store and are never older than the last committed write."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+from django.conf import settings
+from django.db import connection
+
+from opencorpo.planning.models import FACT_SLOTS
+
+DELTA_LIMIT = 50_000  # past this many changed cells since the snapshot, a new snapshot is due
+_NAME = re.compile(r"^cube-(\d+)-v(\d+)\.duckdb$")
+_LOCK = threading.Lock()
+_CONNECTIONS: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+def snapshot_dir() -> Path:
+    folder = Path(settings.DATA_DIR) / "snapshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def snapshot_path(cube_id: int, data_version: int) -> Path:
+    return snapshot_dir() / f"cube-{int(cube_id)}-v{int(data_version)}.duckdb"
+
+
+def snapshot_latest(cube_id: int, at_most: int) -> int | None:
+    """The newest snapshot version of the cube not newer than `at_most` (the reader's data version)."""
+    versions = [
+        int(match.group(2))
+        for name in os.listdir(snapshot_dir())
+        if (match := _NAME.match(name)) and int(match.group(1)) == cube_id
+    ]
+    usable = [version for version in versions if version <= at_most]
+    return max(usable) if usable else None
+
+
+def snapshot_build(*, cube_id: int) -> int:
+    """Write the cube's facts, as of one consistent data version, into a DuckDB file sorted by version and period.
+
+    Runs in a REPEATABLE READ transaction when it can, so the facts and the data version agree.
+    """
+    from django.db import transaction
+
+    if connection.in_atomic_block:  # a snapshot must hold committed data only: its version number is its name
+        raise RuntimeError("snapshot_build runs outside any transaction (in a job), never inside one")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT data_version FROM planning_cube WHERE id = %s", [cube_id])
+            data_version = int(cursor.fetchone()[0])
+            final = snapshot_path(cube_id, data_version)
+            if final.exists():
+                return data_version
+            handle, csv_path = tempfile.mkstemp(prefix=f"cube-{cube_id}-", suffix=".csv", dir=snapshot_dir())
+            with (
+                os.fdopen(handle, "wb") as out,
+                cursor.copy(
+                    f"COPY (SELECT {', '.join(FACT_SLOTS)}, value FROM planning_fact WHERE cube_id = {int(cube_id)}) "
+                    "TO STDOUT WITH (FORMAT csv)"
+                ) as copy,
+            ):
+                for chunk in copy:
+                    out.write(chunk)
+    building = final.with_suffix(".building")
+    building.unlink(missing_ok=True)
+    try:
+        columns = ", ".join(f"'{slot}': 'INTEGER'" for slot in FACT_SLOTS)
+        with duckdb.connect(str(building)) as duck:
+            duck.execute("SET threads = 2")
+            duck.execute(f"CREATE TABLE facts ({', '.join(f'{s} INTEGER' for s in FACT_SLOTS)}, value DOUBLE)")
+            if os.path.getsize(csv_path):
+                duck.execute(
+                    f"INSERT INTO facts SELECT * FROM read_csv('{csv_path}', header = false, auto_detect = false, "
+                    f"delim = ',', columns = {{{columns}, 'value': 'DOUBLE'}}) ORDER BY version_id, period_id"
+                )
+        os.replace(building, final)
+    finally:
+        os.unlink(csv_path)
+        building.unlink(missing_ok=True)
+    for name in os.listdir(snapshot_dir()):  # older snapshots: open readers keep their (unlinked) file
+        match = _NAME.match(name)
+        if match and int(match.group(1)) == cube_id and int(match.group(2)) < data_version:
+            (snapshot_dir() / name).unlink(missing_ok=True)
+    return data_version
+
+
+def delta_rows(cube_id: int, since: int, until: int) -> list[tuple[Any, ...]]:
+    """The latest state of every cell changed after the snapshot (`since`) up to the reader's version (`until`)."""
+    slots = ", ".join(FACT_SLOTS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT DISTINCT ON ({slots}) {slots}, new_value FROM planning_factchange
+                WHERE cube_id = %s AND data_version > %s AND data_version <= %s
+                ORDER BY {slots}, data_version DESC, id DESC""",
+            [cube_id, since, until],
+        )
+        return list(cursor.fetchall())
+
+
+def _connection(path: Path) -> duckdb.DuckDBPyConnection:
+    with _LOCK:
+        duck = _CONNECTIONS.get(path)
+        if duck is None:
+            prefix = path.name.split("-v")[0]
+            for old in [p for p in _CONNECTIONS if p.name.split("-v")[0] == prefix]:
+                _CONNECTIONS.pop(old).close()
+            duck = duckdb.connect(":memory:")
+            duck.execute("SET threads = 2")
+            duck.execute(f"ATTACH '{path}' AS snap (READ_ONLY)")
+            _CONNECTIONS[path] = duck
+        return duck.cursor()  # one cursor per read: safe across threads
+
+
+@dataclass(frozen=True)
+class SlotFilter:
+    """Which leaves of one fact column a read needs; `weights` when the column is summed away (a filter)."""
+
+    slot: str
+    leaves: Sequence[int]
+    weights: Sequence[float] | None = None
+
+
+def _pairs(ids: Sequence[int], weights: Sequence[float]) -> str:
+    return ", ".join(f"({int(i)}, {float(w)!r})" for i, w in zip(ids, weights, strict=True))
+
+
+def _ints(values: Sequence[int]) -> str:
+    return ", ".join(str(int(v)) for v in values) or "NULL"
+
+
+def snapshot_aggregate(
+    *, cube_id: int, snapshot: int, delta: list[tuple[Any, ...]], filters: list[SlotFilter]
+) -> dict[str, np.ndarray]:
+    """Facts of the snapshot with the delta applied, filtered, with weighted filter columns summed away.
+
+    Returns the kept slot columns and `value`, one row per distinct kept key.
+    """
+    kept = [f.slot for f in filters if f.weights is None]
+    where = " AND ".join(f"{f.slot} IN ({_ints(f.leaves)})" for f in filters)
+    slot_list = ", ".join(FACT_SLOTS)
+    params: list[Any] = []
+    if delta:
+        columns = list(zip(*delta, strict=True))
+        params = [[int(v) for v in column] for column in columns[:8]] + [list(columns[8])]
+        unnest = ", ".join(f"unnest(${i + 1}::INTEGER[]) AS {slot}" for i, slot in enumerate(FACT_SLOTS))
+        delta_cte = f"delta AS (SELECT {unnest}, unnest($9::DOUBLE[]) AS value),"
+        newer = f"AND NOT EXISTS (SELECT 1 FROM delta d WHERE {' AND '.join(f'd.{s} = s.{s}' for s in FACT_SLOTS)})"
+        union = f"UNION ALL SELECT {slot_list}, value FROM delta WHERE value IS NOT NULL AND {where}"
+    else:
+        delta_cte, newer, union = "", "", ""
+    weighted = [f for f in filters if f.weights is not None and any(w != 1.0 for w in f.weights)]
+    joins = " ".join(
+        f"JOIN (VALUES {_pairs(f.leaves, f.weights or [])}) AS w_{f.slot}(id, w) ON w_{f.slot}.id = base.{f.slot}"
+        for f in weighted
+    )
+    product = " * ".join(["base.value", *(f"w_{f.slot}.w" for f in weighted)])
+    keys = ", ".join(f"base.{slot}" for slot in kept)
+    sql = f"""WITH {delta_cte}
+        base AS (SELECT {slot_list}, value FROM snap.facts s WHERE {where} {newer} {union})
+        SELECT {keys}{", " if keys else ""}sum({product}) AS value FROM base {joins}
+        {"GROUP BY " + keys if keys else ""}"""
+    result = _connection(snapshot_path(cube_id, snapshot)).execute(sql, params or None).fetchnumpy()
+    return {name: np.asarray(column) for name, column in result.items()}
+
+
+def snapshot_request(*, cube_id: int, data_version: int) -> None:
+    """Ask a worker to fold the delta into a new snapshot (one job per cube and data version)."""
+    from opencorpo.core.services import job_submit
+
+    job_submit(
+        kind="snapshot.build",
+        params={"cube_id": cube_id},
+        idempotency_key=f"snapshot-{cube_id}-{data_version}",
+        check_permission=False,
+    )
