@@ -316,6 +316,7 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="start, stop or inspect the embedded PostgreSQL")
     db.add_argument("action", choices=["start", "stop", "status"])
     sub.add_parser("manage", help="run a Django management command", add_help=False)
+    sub.add_parser("bench", help="generate benchmark data and measure the read and write paths", add_help=False)
     return parser
 
 
@@ -323,6 +324,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "manage":
         return run_django_command(["opencorpo manage", *argv[1:]])
+    if argv and argv[0] == "bench":  # benchmarks live in the repository's bench/ folder, not in the package
+        sys.path.insert(0, str(BASE_DIR))
+        from bench.cli import main as bench_main
+
+        return _guarded(lambda: bench_main(argv[1:]))
     args = _parser().parse_args(argv)
     handlers = {"demo": cmd_demo, "serve": cmd_serve, "worker": cmd_worker, "db": cmd_db}
     from django.db.utils import OperationalError

@@ -21,9 +21,10 @@ def partitions_ensure(*, cube_id: int, version_ids: Iterable[int]) -> None:
         )
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {cube_table}_default PARTITION OF {cube_table} DEFAULT")
         for version_id in version_ids:
+            # fillfactor 90 leaves room on each page, so a value update stays a HOT update (no index churn)
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {cube_table}_v{int(version_id)} PARTITION OF {cube_table} "
-                f"FOR VALUES IN ({int(version_id)})"
+                f"FOR VALUES IN ({int(version_id)}) WITH (fillfactor = 90)"
             )
 
 

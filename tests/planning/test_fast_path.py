@@ -153,3 +153,38 @@ def test_a_snapshot_is_never_built_inside_a_transaction(cube):
 
     with transaction.atomic(), pytest.raises(RuntimeError, match="outside any transaction"):
         snapshot_build(cube_id=cube.pk)
+
+
+def test_answers_are_cached_in_redis_as_json_under_the_run_prefix(cube, settings):
+    import json
+    import os
+
+    import redis
+
+    prefix = f"{settings.CACHE_KEY_PREFIX}-redis"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": os.environ["TEST_REDIS_URL"],
+            "KEY_PREFIX": prefix,
+            "TIMEOUT": None,
+            "OPTIONS": {"SERIALIZER": "django_redis.serializers.json.JSONSerializer"},
+        }
+    }
+    from django.core.cache import caches
+
+    caches._settings = None  # type: ignore[attr-defined]  # re-read CACHES
+    client = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
+    try:
+        cells_write(cube=cube, cells=[CellWrite(cell("SALES", "E1", "G1", "2026-01", "budget"), 3.0)], user=None)
+        query = GridQuery(rows=(Selection("account", members=("SALES",)),), columns=(Selection("version", members=("budget",)),))
+        assert grid_read(cube=cube, query=query)["values"] == [[3.0]]
+        keys = client.keys(f"{prefix}:*")
+        assert len(keys) == 1 and client.ttl(keys[0]) == -1  # no timer: the data version retires it
+        stored = json.loads(json.loads(client.get(keys[0])))  # a JSON text, stored with the JSON serializer
+        assert stored["values"] == [[3.0]] and stored["data_version"] == 1
+        assert grid_read(cube=cube, query=query)["values"] == [[3.0]]
+    finally:
+        for key in client.keys(f"{prefix}:*"):
+            client.delete(key)
+        caches._settings = None  # type: ignore[attr-defined]
