@@ -253,20 +253,18 @@ def _fact_leaf_locals(dimension: str, hierarchy: Hierarchy, column: IntArray) ->
 
 def _leaf_map(hierarchy: Hierarchy, axis: Axis, pick: LeafPicker, plan: AccountPlan | None) -> LeafMap:
     parts: list[LeafPairs] = []
+    summable: NDArray[np.bool_] | None = None  # by leaf position: False for ratio accounts (never summed)
+    if plan is not None and len(plan.ratio_accounts):
+        summable = ~np.isin(hierarchy.sorted_leaf_ids, plan.ratio_accounts)
     for output, member in enumerate(axis.members):
         if plan is not None and plan.is_ratio(member):
             continue  # computed after aggregation
         leaf_ids, weights = pick(*hierarchy.leaf_weight_arrays(member))
-        if plan is not None:
-            kept = plan.summable(leaf_ids)
-            leaf_ids, weights = leaf_ids[kept], weights[kept]
-        parts.append(
-            LeafPairs(
-                np.searchsorted(hierarchy.sorted_leaf_ids, leaf_ids).astype(np.int64),
-                np.full(len(leaf_ids), output, dtype=np.int64),
-                weights,
-            )
-        )
+        positions = np.searchsorted(hierarchy.sorted_leaf_ids, leaf_ids).astype(np.int64)
+        if summable is not None:
+            kept = summable[positions]
+            positions, weights = positions[kept], weights[kept]
+        parts.append(LeafPairs(positions, np.full(len(positions), output, dtype=np.int64), weights))
     return LeafPairs.concatenate(parts).to_map(len(hierarchy.sorted_leaf_ids))
 
 

@@ -65,9 +65,25 @@ def structure_key(cube: Cube) -> tuple[tuple[int, int], ...]:
     return tuple(cube.cube_dimensions.order_by("position").values_list("dimension_id", "dimension__structure_version"))
 
 
-def cube_context(cube: Cube) -> CubeContext:
+def cube_versions(cube_id: int) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """The cube's data version and its structure key, in one query."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.data_version, array_agg(d.id ORDER BY cd.position),
+                      array_agg(d.structure_version ORDER BY cd.position)
+               FROM planning_cube c JOIN planning_cubedimension cd ON cd.cube_id = c.id
+               JOIN planning_dimension d ON d.id = cd.dimension_id WHERE c.id = %s GROUP BY c.data_version""",
+            [cube_id],
+        )
+        data_version, ids, versions = cursor.fetchone()
+    return int(data_version), tuple(zip(ids, versions, strict=True))
+
+
+def cube_context(cube: Cube, structure: tuple[tuple[int, int], ...] | None = None) -> CubeContext:
     """The cube's structure, loaded once per process and structure version (one small query to check)."""
-    key = (cube.pk, structure_key(cube))
+    key = (cube.pk, structure if structure is not None else structure_key(cube))
     context = _CONTEXTS.get(key)
     if context is None:
         context = _load_context(cube)

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from opencorpo.core import metrics
 from opencorpo.engine.cube import Axis, CubeShape, Facts, aggregate
 from opencorpo.engine.variance import variance_arrays
-from opencorpo.planning.context import CubeContext, DimensionInfo, cube_context, structure_key
+from opencorpo.planning.context import CubeContext, DimensionInfo, cube_context, cube_versions
 from opencorpo.planning.errors import InvalidQuery
 from opencorpo.planning.facts import facts_from_database, facts_from_snapshot, row_versions_of
 from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
@@ -112,15 +112,14 @@ def grid_read(*, cube: Cube, query: GridQuery, user: Any = None, path: str = "au
         if outermost:  # the data version, the delta and the row versions all come from one consistent state
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        data_version = Cube.objects.values_list("data_version", flat=True).get(pk=cube.pk)
-        context = cube_context(cube)
-        key = cache_key(cube.pk, data_version, structure_key(cube), query, access_scope(user))
+        data_version, structure = cube_versions(cube.pk)
+        key = cache_key(cube.pk, data_version, structure, query, access_scope(user))
         cached = cache.get(key)
         if cached is not None:
             metrics.CACHE_REQUESTS.labels("hit").inc()
             return dict(json.loads(cached))
         metrics.CACHE_REQUESTS.labels("miss").inc()
-        answer, snapshot_due = _answer(context, query, data_version, path)
+        answer, snapshot_due = _answer(cube_context(cube, structure), query, data_version, path)
     if outermost:  # only committed states are cached: inside a caller's transaction the data may yet roll back
         cache.set(key, json.dumps(answer), timeout=None)  # keyed by data version: nothing to expire
     if snapshot_due:
@@ -219,34 +218,46 @@ def _editability(
     context: CubeContext, rows: list[Axis], columns: list[Axis], filters: list[Axis]
 ) -> tuple[list[list[bool]], list[list[int | None]]]:
     """Which cells take input (leaf in every dimension, not a ratio, version open), with their row versions."""
-    editable_member: dict[tuple[str, int], bool] = {}
-    for info in context.dimensions:
-        for member_id, member in info.members.items():
-            ok = info.hierarchy.is_leaf(member_id) and not member.is_ratio
-            if info.dimension.kind == DimensionKind.VERSION:
-                ok = ok and not member.locked
-            editable_member[(info.dimension.code, member_id)] = ok
-    slot_of = {info.dimension.code: info.slot for info in context.dimensions}
-    flags = [
-        [all(editable_member[(dim, member_id)] for dim, member_id in cell.items()) for cell in row]
-        for row in _cell_members(context, rows, columns, filters)
-    ]
-    keys = [
-        {slot_of[dim]: member_id for dim, member_id in cell.items()}
-        for row, row_flags in zip(_cell_members(context, rows, columns, filters), flags, strict=True)
-        for cell, ok in zip(row, row_flags, strict=True)
-        if ok
-    ]
-    found = row_versions_of(context.cube.pk, keys)
-    key_iter = iter(keys)
-    versions = [
-        [
-            found.get(tuple(k.get(slot, 0) for slot in FACT_SLOTS), 0) if ok else None
-            for ok, k in ((ok, next(key_iter) if ok else {}) for ok in row_flags)
+
+    def open_members(axis: Axis) -> np.ndarray:
+        info = context.info(axis.dimension)
+        flags = [
+            info.hierarchy.is_leaf(m)
+            and not info.members[m].is_ratio
+            and not (info.dimension.kind == DimensionKind.VERSION and info.members[m].locked)
+            for m in axis.members
         ]
-        for row_flags in flags
+        return np.array(flags, dtype=bool)
+
+    def combined(axes: list[Axis]) -> np.ndarray:
+        result = np.ones(1, dtype=bool)
+        for axis in axes:
+            result = np.logical_and.outer(result, open_members(axis)).ravel()
+        return result
+
+    fixed_ok = bool(combined(filters).all())
+    grid = np.logical_and.outer(combined(rows), combined(columns)) & fixed_ok
+    slot_of = {info.dimension.code: info.slot for info in context.dimensions}
+    row_combos = list(itertools.product(*(a.members for a in rows)))
+    column_combos = list(itertools.product(*(a.members for a in columns)))
+    fixed = {slot_of[a.dimension]: a.members[0] for a in filters}
+    cells = [
+        (
+            r,
+            c,
+            {
+                **fixed,
+                **{slot_of[a.dimension]: m for a, m in zip(rows, row_combos[r], strict=True)},
+                **{slot_of[a.dimension]: m for a, m in zip(columns, column_combos[c], strict=True)},
+            },
+        )
+        for r, c in zip(*np.nonzero(grid), strict=True)
     ]
-    return flags, versions
+    found = row_versions_of(context.cube.pk, [key for _, _, key in cells])
+    versions: list[list[int | None]] = [[None] * grid.shape[1] for _ in range(grid.shape[0])]
+    for r, c, key in cells:
+        versions[r][c] = found.get(tuple(key.get(slot, 0) for slot in FACT_SLOTS), 0)
+    return grid.tolist(), versions
 
 
 def _variance(

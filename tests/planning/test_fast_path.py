@@ -177,7 +177,9 @@ def test_answers_are_cached_in_redis_as_json_under_the_run_prefix(cube, settings
     client = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
     try:
         cells_write(cube=cube, cells=[CellWrite(cell("SALES", "E1", "G1", "2026-01", "budget"), 3.0)], user=None)
-        query = GridQuery(rows=(Selection("account", members=("SALES",)),), columns=(Selection("version", members=("budget",)),))
+        query = GridQuery(
+            rows=(Selection("account", members=("SALES",)),), columns=(Selection("version", members=("budget",)),)
+        )
         assert grid_read(cube=cube, query=query)["values"] == [[3.0]]
         keys = client.keys(f"{prefix}:*")
         assert len(keys) == 1 and client.ttl(keys[0]) == -1  # no timer: the data version retires it
