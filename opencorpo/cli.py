@@ -326,9 +326,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_django_command(["opencorpo manage", *argv[1:]])
     if argv and argv[0] == "bench":  # benchmarks live in the repository's bench/ folder, not in the package
         sys.path.insert(0, str(BASE_DIR))
-        from bench.cli import main as bench_main
+        import importlib
 
-        return _guarded(lambda: bench_main(argv[1:]))
+        bench = importlib.import_module("bench.cli")
+        return _guarded(lambda: bench.main(argv[1:]))
     args = _parser().parse_args(argv)
     handlers = {"demo": cmd_demo, "serve": cmd_serve, "worker": cmd_worker, "db": cmd_db}
     from django.db.utils import OperationalError

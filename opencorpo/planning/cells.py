@@ -10,11 +10,18 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, transaction
 
+from opencorpo.accounts.access import access_scope
+from opencorpo.core.errors import Forbidden
 from opencorpo.planning.context import CubeContext, cube_context
 from opencorpo.planning.errors import InvalidCell, StaleWrite, VersionLocked
 from opencorpo.planning.models import FACT_SLOTS, Cube, CubeDimension, DimensionKind, Member
+from opencorpo.planning.visibility import Visible
 
 Key = tuple[int, int, int, int, int, int, int, int]  # version_id, period_id, m1..m6
+
+
+class CellForbidden(Forbidden):
+    code = "cell_forbidden"
 
 
 @dataclass(frozen=True)
@@ -24,7 +31,7 @@ class CellWrite:
     row_version: int | None = None  # the version the writer read (0: it was empty); None: no check
 
 
-def _key(context: CubeContext, coordinate: dict[str, str], number: int) -> Key:
+def _key(context: CubeContext, visible: Visible, coordinate: dict[str, str], number: int) -> Key:
     extra = set(coordinate) - {info.dimension.code for info in context.dimensions}
     if extra:
         raise InvalidCell(f"Cell {number}: cube {context.cube.code!r} has no dimension {', '.join(sorted(extra))}.")
@@ -34,7 +41,7 @@ def _key(context: CubeContext, coordinate: dict[str, str], number: int) -> Key:
         if code is None:
             raise InvalidCell(f"Cell {number}: name a member of dimension {info.dimension.code!r}.")
         member_id = info.by_code.get(code)
-        if member_id is None:
+        if member_id is None or not visible.readable(info, member_id):  # hidden answers like missing
             raise InvalidCell(f"Cell {number}: dimension {info.dimension.code!r} has no member {code!r}.")
         if not info.hierarchy.is_leaf(member_id):
             raise InvalidCell(
@@ -46,6 +53,11 @@ def _key(context: CubeContext, coordinate: dict[str, str], number: int) -> Key:
             raise InvalidCell(f"Cell {number}: {code!r} is a ratio computed from other accounts; it cannot be entered.")
         if info.dimension.kind == DimensionKind.VERSION and member.locked:
             raise VersionLocked(f"Version {code!r} is locked; ask an approver to unlock it before changing values.")
+        if not visible.writable(info, member_id):
+            raise CellForbidden(
+                f"Cell {number}: you may read {code!r} of dimension {info.dimension.code!r} but not change it. "
+                "Ask an administrator for write access."
+            )
         slots[info.slot] = member_id
     return tuple(slots[s] for s in FACT_SLOTS)  # type: ignore[return-value]
 
@@ -70,11 +82,12 @@ def cells_write(
     if not cells:
         raise InvalidCell("The batch has no cells; send at least one.")
     context = cube_context(cube)
+    visible = Visible(context, access_scope(None if user is None else user, cube.model_id))
     writes: dict[Key, CellWrite] = {}
     for number, cell in enumerate(cells, start=1):
         if cell.value is not None and not math.isfinite(cell.value):
             raise InvalidCell(f"Cell {number}: {cell.value!r} is not a number; send a finite number or null.")
-        key = _key(context, cell.coordinate, number)
+        key = _key(context, visible, cell.coordinate, number)
         if key in writes:
             raise InvalidCell(f"Cell {number} repeats an earlier cell of the batch; send each cell once.")
         writes[key] = cell

@@ -12,15 +12,17 @@ import numpy as np
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from opencorpo.accounts.access import access_scope
 from opencorpo.core import metrics
 from opencorpo.engine.cube import Axis, CubeShape, Facts, aggregate
 from opencorpo.engine.variance import variance_arrays
 from opencorpo.planning.context import CubeContext, DimensionInfo, cube_context, cube_versions
-from opencorpo.planning.errors import InvalidQuery
+from opencorpo.planning.errors import InvalidQuery, UnknownObject
 from opencorpo.planning.facts import facts_from_database, facts_from_snapshot, row_versions_of
 from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
-from opencorpo.planning.readcache import access_scope, cache_key
+from opencorpo.planning.readcache import cache_key
 from opencorpo.planning.snapshots import DELTA_LIMIT, delta_rows, snapshot_build, snapshot_latest, snapshot_request
+from opencorpo.planning.visibility import Visible
 
 MAX_CELLS = 250_000
 
@@ -46,33 +48,34 @@ class GridQuery:
     variance: tuple[str, str] | None = None  # (version, reference version)
 
 
-def _resolve(selection: Selection, info: DimensionInfo) -> list[int]:
+def _resolve(selection: Selection, info: DimensionInfo, visible: Visible) -> list[int]:
     hierarchy = info.hierarchy
     parent_code = selection.children_of or selection.descendants_of or selection.leaves_of
     if selection.members:
-        ids = [info.id_of(code) for code in selection.members]
+        ids = [visible.id_of(info, code) for code in selection.members]
     elif parent_code is None:
         raise InvalidQuery(
             f"Say which members of {selection.dimension!r} to show: members, children_of, descendants_of or leaves_of."
         )
     else:
-        parent = info.id_of(parent_code)
+        parent = info.by_code.get(parent_code)
+        if parent is None:
+            raise UnknownObject(f"Dimension {info.dimension.code!r} has no member {parent_code!r}.")
         if selection.children_of:
             ids = hierarchy.children(parent)
         elif selection.descendants_of:
             ids = hierarchy.descendants(parent, level=selection.level)
         else:
             ids = hierarchy.leaves(parent)
-        if selection.include_parent == "before":
-            ids = [parent, *ids]
-        elif selection.include_parent == "after":
-            ids = [*ids, parent]
+        ids = visible.only_readable(info, ids)  # the parent may be partly hidden: show what the reader may see
+        if selection.include_parent and visible.readable(info, parent):
+            ids = [parent, *ids] if selection.include_parent == "before" else [*ids, parent]
     if not ids:
-        raise InvalidQuery(f"The selection on {selection.dimension!r} names no members.")
+        raise InvalidQuery(f"The selection on {selection.dimension!r} names no members you can see.")
     return ids
 
 
-def _plan(context: CubeContext, query: GridQuery) -> tuple[list[Axis], list[Axis], list[Axis]]:
+def _plan(context: CubeContext, query: GridQuery, visible: Visible) -> tuple[list[Axis], list[Axis], list[Axis]]:
     seen: set[str] = set()
     rows: list[Axis] = []
     columns: list[Axis] = []
@@ -83,17 +86,17 @@ def _plan(context: CubeContext, query: GridQuery) -> tuple[list[Axis], list[Axis
             if selection.dimension in seen:
                 raise InvalidQuery(f"Dimension {selection.dimension!r} is used twice; use it on one axis only.")
             seen.add(selection.dimension)
-            target.append(Axis(selection.dimension, tuple(_resolve(selection, info))))
+            target.append(Axis(selection.dimension, tuple(_resolve(selection, info, visible))))
     for code, member in query.filters.items():
         info = context.info(code)
         if code in seen:
             raise InvalidQuery(f"Dimension {code!r} is on an axis and in the filters; use one.")
         seen.add(code)
-        filters.append(Axis(code, (info.id_of(member),)))
+        filters.append(Axis(code, (visible.id_of(info, member),)))
     for info in context.dimensions:
         if info.dimension.code not in seen:
             roots = info.hierarchy.roots()
-            if len(roots) != 1:
+            if len(roots) != 1 or not visible.readable(info, roots[0]):
                 raise InvalidQuery(f"Choose a member of {info.dimension.code!r} (rows, columns or filters).")
             filters.append(Axis(info.dimension.code, (roots[0],)))
     if not rows or not columns:
@@ -113,13 +116,15 @@ def grid_read(*, cube: Cube, query: GridQuery, user: Any = None, path: str = "au
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         data_version, structure = cube_versions(cube.pk)
-        key = cache_key(cube.pk, data_version, structure, query, access_scope(user))
+        scope = access_scope(user, cube.model_id)
+        key = cache_key(cube.pk, data_version, structure, query, scope.digest)
         cached = cache.get(key)
         if cached is not None:
             metrics.CACHE_REQUESTS.labels("hit").inc()
             return dict(json.loads(cached))
         metrics.CACHE_REQUESTS.labels("miss").inc()
-        answer, snapshot_due = _answer(cube_context(cube, structure), query, data_version, path)
+        context = cube_context(cube, structure)
+        answer, snapshot_due = _answer(context, Visible(context, scope), query, data_version, path)
     if outermost:  # only committed states are cached: inside a caller's transaction the data may yet roll back
         cache.set(key, json.dumps(answer), timeout=None)  # keyed by data version: nothing to expire
     if snapshot_due:
@@ -127,8 +132,10 @@ def grid_read(*, cube: Cube, query: GridQuery, user: Any = None, path: str = "au
     return answer
 
 
-def _answer(context: CubeContext, query: GridQuery, data_version: int, path: str) -> tuple[dict[str, Any], bool]:
-    rows, columns, filters = _plan(context, query)
+def _answer(
+    context: CubeContext, visible: Visible, query: GridQuery, data_version: int, path: str
+) -> tuple[dict[str, Any], bool]:
+    rows, columns, filters = _plan(context, query, visible)
     cells = np.prod([len(a.members) for a in rows + columns])
     if cells > MAX_CELLS:
         raise InvalidQuery(f"The grid would have {int(cells):,} cells (limit {MAX_CELLS:,}); filter or collapse it.")
@@ -136,11 +143,11 @@ def _answer(context: CubeContext, query: GridQuery, data_version: int, path: str
     extra: dict[str, tuple[int, ...]] = {}
     version = context.of_kind(DimensionKind.VERSION)
     if query.variance and version is not None:
-        extra[version.dimension.code] = tuple(version.id_of(code) for code in query.variance)
+        extra[version.dimension.code] = tuple(visible.id_of(version, code) for code in query.variance)
     facts, shape, snapshot_due = _facts(context, axes, filters, extra, data_version, path)
     values = aggregate(shape, facts, axes)
     shape2d = (int(np.prod([len(a.members) for a in rows])), int(np.prod([len(a.members) for a in columns])))
-    editable, versions = _editability(context, rows, columns, filters)
+    editable, versions = _editability(context, visible, rows, columns, filters)
     answer: dict[str, Any] = {
         "cube": context.cube.code,
         "data_version": data_version,
@@ -215,7 +222,7 @@ def _cell_members(context: CubeContext, rows: list[Axis], columns: list[Axis], f
 
 
 def _editability(
-    context: CubeContext, rows: list[Axis], columns: list[Axis], filters: list[Axis]
+    context: CubeContext, visible: Visible, rows: list[Axis], columns: list[Axis], filters: list[Axis]
 ) -> tuple[list[list[bool]], list[list[int | None]]]:
     """Which cells take input (leaf in every dimension, not a ratio, version open), with their row versions."""
 
@@ -223,6 +230,7 @@ def _editability(
         info = context.info(axis.dimension)
         flags = [
             info.hierarchy.is_leaf(m)
+            and visible.writable(info, m)
             and not info.members[m].is_ratio
             and not (info.dimension.kind == DimensionKind.VERSION and info.members[m].locked)
             for m in axis.members

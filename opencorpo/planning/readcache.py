@@ -11,12 +11,6 @@ from typing import Any
 ENGINE_VERSION = "engine-1"  # bump when aggregation semantics change, so no old answer is served
 
 
-def access_scope(user: Any) -> str:
-    """What the reader may see, as a stable string. Until member-level grants exist every role reads the
-    whole cube, so all readers share one scope; grants will make this the digest of the effective access."""
-    return "all"
-
-
 def cache_key(cube_id: int, data_version: int, structure: Any, query: Any, scope: str) -> str:
     canonical = json.dumps(
         {

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from opencorpo.accounts.access import access_scope
 from opencorpo.planning import structure
 from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.context import cube_get
@@ -58,6 +59,15 @@ def member_get(dimension: Dimension, code: str) -> Member:
     if member is None:
         raise UnknownObject(f"Dimension {dimension.code!r} has no member {code!r}.")
     return member
+
+
+def readable_members(user: Any, dimension: Dimension, members: list[Member]) -> list[Member]:
+    """The members this user may see (a hidden one is not listed at all)."""
+    scope = access_scope(user, dimension.model_id)
+    if dimension.pk not in scope.grants:
+        return members if scope.cap > 0 else []
+    hierarchy = structure.hierarchy_of(dimension)
+    return [m for m in members if scope.can_read(dimension.pk, hierarchy, m.pk)]
 
 
 def valid(serializer_class: type[serializers.Serializer[Any]], data: Any, **kwargs: Any) -> dict[str, Any]:
@@ -125,10 +135,9 @@ class MemberListView(APIView):
 
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request: Request, model: str, dimension: str) -> Response:
-        members = dimension_get(model, dimension).members.select_related(
-            "parent", "ratio_numerator", "ratio_denominator"
-        )
-        return Response(MemberSerializer(members, many=True).data)
+        found = dimension_get(model, dimension)
+        members = list(found.members.select_related("parent", "ratio_numerator", "ratio_denominator"))
+        return Response(MemberSerializer(readable_members(request.user, found, members), many=True).data)
 
     @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
     def post(self, request: Request, model: str, dimension: str) -> Response:
@@ -143,7 +152,11 @@ class MemberDetailView(APIView):
 
     @extend_schema(responses=MemberSerializer)
     def get(self, request: Request, model: str, dimension: str, code: str) -> Response:
-        return Response(MemberSerializer(member_get(dimension_get(model, dimension), code)).data)
+        found = dimension_get(model, dimension)
+        member = member_get(found, code)
+        if not readable_members(request.user, found, [member]):
+            raise UnknownObject(f"Dimension {found.code!r} has no member {code!r}.")
+        return Response(MemberSerializer(member).data)
 
     @extend_schema(request=MemberWriteSerializer, responses=MemberSerializer)
     def patch(self, request: Request, model: str, dimension: str, code: str) -> Response:
@@ -219,7 +232,7 @@ class GridQueryView(APIView):
             filters=dict(data["filters"]),
             variance=(variance["version"], variance["reference"]) if variance else None,
         )
-        return Response(grid_read(cube=cube_get(model_code=model, cube_code=cube), query=query))
+        return Response(grid_read(cube=cube_get(model_code=model, cube_code=cube), query=query, user=request.user))
 
 
 def _selection(data: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,87 @@
+"""Effective member-level access: the one place every read, write, export, import, report, cache and feed asks.
+
+Rules (docs/security.md):
+- Administrators and modellers see and change everything. Planners may write, approvers and viewers only read,
+  and users without a role nothing; grants can only narrow this.
+- A grant gives none/read/write on a member and its subtree; the deepest grant above a leaf decides, and at the
+  same member a user's own grant beats their groups' grants (of which the most generous counts).
+- A dimension in which the user has no grant at all is open to them (up to their role).
+- **A total is readable only if every leaf under it is readable**, so no hidden number leaks through a total;
+  a member the user cannot read does not exist for them: it is not listed, and naming it gets the same answer
+  as naming a member that does not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from opencorpo.accounts.models import LEVEL, Access, Grant
+from opencorpo.accounts.roles import Role, roles_of
+
+NONE, READ, WRITE = LEVEL[Access.NONE], LEVEL[Access.READ], LEVEL[Access.WRITE]
+
+
+@dataclass
+class AccessScope:
+    cap: int  # the most the role allows anywhere
+    grants: dict[int, dict[int, int]]  # dimension id → member id → level granted there
+    digest: str  # stable text for cache keys: equal digests see exactly the same cells
+    _memo: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def level(self, dimension_id: int, hierarchy: Any, member_id: int) -> int:
+        """The access to a member: for a total, the least access over all its leaves."""
+        granted = self.grants.get(dimension_id)
+        if granted is None:
+            return self.cap
+        key = (dimension_id, member_id)
+        if key not in self._memo:
+            self._memo[key] = min(
+                (self._leaf_level(granted, hierarchy, leaf) for leaf in hierarchy.leaves(member_id)), default=NONE
+            )
+        return min(self.cap, self._memo[key])
+
+    @staticmethod
+    def _leaf_level(granted: dict[int, int], hierarchy: Any, leaf: int) -> int:
+        for node in (leaf, *hierarchy.ancestors(leaf)):
+            if node in granted:
+                return granted[node]
+        return NONE
+
+    def can_read(self, dimension_id: int, hierarchy: Any, member_id: int) -> bool:
+        return self.level(dimension_id, hierarchy, member_id) >= READ
+
+    def can_write(self, dimension_id: int, hierarchy: Any, member_id: int) -> bool:
+        return self.level(dimension_id, hierarchy, member_id) >= WRITE
+
+
+SYSTEM = AccessScope(cap=WRITE, grants={}, digest="system")
+
+
+def access_scope(user: Any, model_id: int) -> AccessScope:
+    """The user's effective access in one model (`None` is the system itself: jobs, the demo, benchmarks)."""
+    if user is None:
+        return SYSTEM
+    roles = set(roles_of(user))
+    if roles & {Role.ADMINISTRATOR.value, Role.MODELLER.value}:
+        return AccessScope(cap=WRITE, grants={}, digest="all")
+    cap = WRITE if Role.PLANNER.value in roles else READ if roles else NONE
+    rows = (
+        Grant.objects.filter(model_id=model_id)
+        .filter(Q(user_id=user.pk) | Q(group__in=user.groups.all()))
+        .values_list("dimension_id", "member_id", "user_id", "access")
+    )
+    own: dict[tuple[int, int], int] = {}
+    groups: dict[tuple[int, int], int] = {}
+    for dimension_id, member_id, user_id, access in rows:
+        target = own if user_id is not None else groups
+        target[(dimension_id, member_id)] = max(target.get((dimension_id, member_id), NONE), LEVEL[access])
+    merged = {**groups, **own}
+    grants: dict[int, dict[int, int]] = {}
+    for (dimension_id, member_id), level in merged.items():
+        grants.setdefault(dimension_id, {})[member_id] = level
+    text = f"cap={cap};" + ";".join(f"{d}:{m}:{lvl}" for (d, m), lvl in sorted(merged.items()))
+    return AccessScope(cap=cap, grants=grants, digest=hashlib.sha256(text.encode()).hexdigest()[:32])

@@ -1,0 +1,40 @@
+"""Member-level access grants: none / read / write on a member's subtree, to a user or a group."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+
+
+class Access(models.TextChoices):
+    NONE = "none"
+    READ = "read"
+    WRITE = "write"
+
+
+LEVEL: dict[str, int] = {Access.NONE: 0, Access.READ: 1, Access.WRITE: 2}
+
+
+class Grant(models.Model):
+    """Access to `member` and everything under it, unless a deeper grant says otherwise."""
+
+    model = models.ForeignKey("planning.Model", on_delete=models.CASCADE, related_name="grants")
+    dimension = models.ForeignKey("planning.Dimension", on_delete=models.CASCADE, related_name="grants")
+    member = models.ForeignKey("planning.Member", on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE)
+    access = models.CharField(max_length=8, choices=Access.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, group__isnull=True)
+                | models.Q(user__isnull=True, group__isnull=False),
+                name="grant_to_a_user_or_a_group",
+            ),
+            models.UniqueConstraint(fields=["member", "user"], name="one_grant_per_member_and_user"),
+            models.UniqueConstraint(fields=["member", "group"], name="one_grant_per_member_and_group"),
+        ]
+        indexes = [models.Index(fields=["model", "user"]), models.Index(fields=["model", "group"])]
