@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from opencorpo.accounts import grants
 from opencorpo.planning import views
 
 M = "models/<str:model>"
@@ -18,6 +19,8 @@ urlpatterns = [
     path(f"{M}/cubes/<str:cube>", views.CubeDetailView.as_view(), name="cube-detail"),
     path(f"{M}/cubes/<str:cube>/query", views.GridQueryView.as_view(), name="cube-query"),
     path(f"{M}/cubes/<str:cube>/cells", views.CellsWriteView.as_view(), name="cube-cells"),
+    path(f"{M}/grants/", grants.GrantListView.as_view(), name="grant-list"),
+    path(f"{M}/grants/<int:grant_id>", grants.GrantDetailView.as_view(), name="grant-detail"),
     path(f"{M}/versions/", views.VersionListView.as_view(), name="version-list"),
     path(f"{M}/versions/<str:code>", views.VersionDetailView.as_view(), name="version-detail"),
 ]

@@ -197,3 +197,21 @@ def test_authorization_matrix_nothing_hidden_is_shown_and_what_is_shown_is_whole
                 if not (restricted or _leaf_level(grants, leaf) in {"read", "write"}):
                     assert "has no member" in error.message  # hidden: answered like a missing member
         transaction.set_rollback(True)
+
+
+def test_administrators_manage_grants_through_the_api(filled):
+    admin = Client()
+    admin.force_login(make_user("ada", Role.ADMINISTRATOR))
+    make_user("pia", Role.PLANNER)
+    body = {"dimension": "entity", "member": "EAST", "user": "pia", "access": "write"}
+    created = admin.post("/api/v1/models/acme/grants/", body, content_type="application/json")
+    assert created.status_code == 201 and created.json()["access"] == "write"
+    again = admin.post("/api/v1/models/acme/grants/", {**body, "access": "read"}, content_type="application/json")
+    assert again.json()["id"] == created.json()["id"]  # one grant per member and user, changed in place
+    assert [g["access"] for g in admin.get("/api/v1/models/acme/grants/").json()] == ["read"]
+    bad = admin.post("/api/v1/models/acme/grants/", {**body, "member": "MARS"}, content_type="application/json")
+    assert bad.status_code == 404 and "MARS" in bad.json()["error"]["message"]
+    planner = Client()
+    planner.force_login(make_user("pat", Role.PLANNER))
+    assert planner.get("/api/v1/models/acme/grants/").status_code == 403
+    assert admin.delete(f"/api/v1/models/acme/grants/{created.json()['id']}").status_code == 204
