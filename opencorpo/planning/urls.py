@@ -19,6 +19,7 @@ urlpatterns = [
     path(f"{M}/cubes/<str:cube>", views.CubeDetailView.as_view(), name="cube-detail"),
     path(f"{M}/cubes/<str:cube>/query", views.GridQueryView.as_view(), name="cube-query"),
     path(f"{M}/cubes/<str:cube>/cells", views.CellsWriteView.as_view(), name="cube-cells"),
+    path(f"{M}/cubes/<str:cube>/history", views.CellHistoryView.as_view(), name="cube-history"),
     path(f"{M}/grants/", grants.GrantListView.as_view(), name="grant-list"),
     path(f"{M}/grants/<int:grant_id>", grants.GrantDetailView.as_view(), name="grant-detail"),
     path(f"{M}/versions/", views.VersionListView.as_view(), name="version-list"),

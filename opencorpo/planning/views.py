@@ -14,8 +14,9 @@ from opencorpo.accounts.access import access_scope
 from opencorpo.planning import structure
 from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.context import cube_get
-from opencorpo.planning.errors import UnknownObject
+from opencorpo.planning.errors import InvalidCell, UnknownObject
 from opencorpo.planning.grid import GridQuery, Selection, grid_read
+from opencorpo.planning.history import cell_history
 from opencorpo.planning.models import Dimension, DimensionKind, Member, Model
 from opencorpo.planning.permissions import CanRead, CanWriteCells, ReadOrModel
 from opencorpo.planning.serializers import (
@@ -275,3 +276,21 @@ class VersionDetailView(APIView):
             version=member_get(dimension, code), **valid(VersionLockSerializer, request.data)
         )
         return Response(MemberSerializer(version).data)
+
+
+class CellHistoryView(APIView):
+    permission_classes = [CanRead]
+
+    @extend_schema(
+        request=inline_serializer(
+            "CellCoordinate", {"coordinate": serializers.DictField(child=serializers.CharField())}
+        ),
+        responses=AnyObject,
+        summary="The recorded changes of one leaf cell, newest first",
+    )
+    def post(self, request: Request, model: str, cube: str) -> Response:
+        coordinate = request.data.get("coordinate") if isinstance(request.data, dict) else None
+        if not isinstance(coordinate, dict) or not all(isinstance(v, str) for v in coordinate.values()):
+            raise InvalidCell('Send {"coordinate": {"<dimension>": "<member code>", …}}.')
+        found = cube_get(model_code=model, cube_code=cube)
+        return Response({"changes": cell_history(cube=found, coordinate=coordinate, user=request.user)})

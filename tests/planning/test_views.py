@@ -167,3 +167,19 @@ def test_versions_cubes_models_and_dimensions_round_out_the_api(built, planner):
     assert renamed.json()["name"] == "Product line"
     assert built.delete(f"{API}/acme/cubes/pl").status_code == 204
     assert built.get(f"{API}/acme/cubes/pl").status_code == 404
+
+
+def test_the_history_of_a_cell_lists_who_changed_what_newest_first(built, planner):
+    post(planner, f"{API}/acme/cubes/pl/cells", {"cells": [cell("SALES", 100)]})
+    post(planner, f"{API}/acme/cubes/pl/cells", {"cells": [cell("SALES", 120, row_version=1)]})
+    response = post(planner, f"{API}/acme/cubes/pl/history", {"coordinate": cell("SALES", 0)["coordinate"]})
+    changes = response.json()["changes"]
+    assert [(c["old_value"], c["new_value"], c["user"], c["source"]) for c in changes] == [
+        (100.0, 120.0, "pia", "api"),
+        (None, 100.0, "pia", "api"),
+    ]
+    total = post(
+        planner, f"{API}/acme/cubes/pl/history", {"coordinate": {**cell("SALES", 0)["coordinate"], "account": "REV"}}
+    )
+    assert total.status_code == 400 and "history is kept per leaf cell" in total.json()["error"]["message"]
+    assert post(planner, f"{API}/acme/cubes/pl/history", {"coordinate": "x"}).status_code == 400
