@@ -12,6 +12,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/login", accounts.LoginView.as_view(), name="auth-login"),
     path("auth/logout", accounts.LogoutView.as_view(), name="auth-logout"),
     path("auth/me", accounts.MeView.as_view(), name="auth-me"),
+    path("tokens/", accounts.TokenListView.as_view(), name="token-list"),
+    path("tokens/<int:token_id>", accounts.TokenDetailView.as_view(), name="token-detail"),
     path("jobs/", core.JobListView.as_view(), name="job-list"),
     path("jobs/<str:job_id>", core.JobDetailView.as_view(), name="job-detail"),
     path("", include("opencorpo.planning.urls")),

@@ -65,6 +65,9 @@ def access_scope(user: Any, model_id: int) -> AccessScope:
     """The user's effective access in one model (`None` is the system itself: jobs, the demo, benchmarks)."""
     if user is None:
         return SYSTEM
+    token_model = getattr(user, "token_model_id", None)
+    if token_model is not None and token_model != model_id:  # a token limited to another model sees nothing here
+        return AccessScope(cap=NONE, grants={}, digest="none")
     roles = set(roles_of(user))
     if roles & {Role.ADMINISTRATOR.value, Role.MODELLER.value}:
         return AccessScope(cap=WRITE, grants={}, digest="all")

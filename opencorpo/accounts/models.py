@@ -38,3 +38,17 @@ class Grant(models.Model):
             models.UniqueConstraint(fields=["member", "group"], name="one_grant_per_member_and_group"),
         ]
         indexes = [models.Index(fields=["model", "user"]), models.Index(fields=["model", "group"])]
+
+
+class ApiToken(models.Model):
+    """A machine's key: stored as a SHA-256 digest, limited to one role (and optionally one model), revocable."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)  # shown to people, used to find the row
+    digest = models.CharField(max_length=64)  # sha256 of the whole key; the key itself is never stored
+    role = models.CharField(max_length=16)
+    model = models.ForeignKey("planning.Model", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)

@@ -30,7 +30,15 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> list[str]:
     names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
     if getattr(user, "is_superuser", False):
         names.add(Role.ADMINISTRATOR)
+    token_role = getattr(user, "token_role", None)  # a request made with an API token acts with its role only
+    if token_role is not None:
+        names = {token_role} if may_delegate(names, token_role) else set()
     return [role.value for role in Role if role.value in names]
+
+
+def may_delegate(held: set[str], role: str) -> bool:
+    """Whether someone holding `held` may give `role` to a token: administrators any, others their own or viewer."""
+    return Role.ADMINISTRATOR.value in held or role in held or (role == Role.VIEWER.value and bool(held))
 
 
 def has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:

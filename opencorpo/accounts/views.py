@@ -9,13 +9,15 @@ from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import permissions, serializers
+from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from opencorpo.accounts.roles import roles_of
-from opencorpo.core.errors import UserError
+from opencorpo.accounts.models import ApiToken
+from opencorpo.accounts.roles import Role, roles_of
+from opencorpo.accounts.tokens import token_issue, token_revoke
+from opencorpo.core.errors import Forbidden, NotFound, UserError
 
 
 class UserSerializer(serializers.Serializer[Any]):
@@ -76,3 +78,65 @@ class MeView(APIView):
     @extend_schema(responses=UserEnvelope)
     def get(self, request: Request) -> Response:
         return Response({"user": UserSerializer(request.user).data})
+
+
+class TokenSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=100)
+    role = serializers.ChoiceField(choices=[r.value for r in Role])
+    model = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+    prefix = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    last_used_at = serializers.DateTimeField(read_only=True)
+    revoked_at = serializers.DateTimeField(read_only=True)
+
+
+def _as_json(token: ApiToken) -> dict[str, Any]:
+    return {
+        "id": token.pk,
+        "name": token.name,
+        "role": token.role,
+        "model": token.model.code if token.model else None,
+        "prefix": token.prefix,
+        "created_at": token.created_at,
+        "last_used_at": token.last_used_at,
+        "revoked_at": token.revoked_at,
+    }
+
+
+def _session_only(request: Request) -> None:
+    if isinstance(request.auth, ApiToken):
+        raise Forbidden("Tokens are managed from a signed-in session, not with another token.")
+
+
+class TokenListView(APIView):
+    @extend_schema(responses=TokenSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        tokens = ApiToken.objects.filter(user_id=int(request.user.pk or 0)).select_related("model").order_by("-created_at")
+        return Response([_as_json(t) for t in tokens])
+
+    @extend_schema(request=TokenSerializer, responses={201: TokenSerializer}, summary="Create a token (key shown once)")
+    def post(self, request: Request) -> Response:
+        _session_only(request)
+        data = TokenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        model = None
+        if data.validated_data["model"]:
+            from opencorpo.planning.views import model_get
+
+            model = model_get(data.validated_data["model"])
+        token, key = token_issue(
+            user_id=int(request.user.pk or 0), name=data.validated_data["name"], role=data.validated_data["role"], model=model
+        )
+        return Response({**_as_json(token), "key": key}, status=status.HTTP_201_CREATED)
+
+
+class TokenDetailView(APIView):
+    @extend_schema(responses={204: None}, summary="Revoke a token")
+    def delete(self, request: Request, token_id: int) -> Response:
+        _session_only(request)
+        token = ApiToken.objects.filter(pk=token_id, user_id=int(request.user.pk or 0), revoked_at__isnull=True).first()
+        if token is None:
+            raise NotFound(f"You have no active token {token_id}.")
+        token_revoke(token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -83,7 +83,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         if not fields:
             message = " ".join(str(item) for item in exc.detail) if isinstance(exc.detail, list) else str(exc.detail)
         response.data = error_body("invalid", message, fields=fields or None)
-    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+    elif isinstance(exc, exceptions.AuthenticationFailed):
+        response.data = error_body("authentication_failed", str(exc.detail))
+    elif isinstance(exc, exceptions.NotAuthenticated):
         response.data = error_body("not_authenticated", "You are not signed in. Sign in and try again.")
     elif isinstance(exc, exceptions.PermissionDenied):
         message = (
