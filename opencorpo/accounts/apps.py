@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
     name = "opencorpo.accounts"
     label = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from opencorpo.accounts import schema  # noqa: F401  (registers the token scheme with drf-spectacular)

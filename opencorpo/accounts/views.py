@@ -112,7 +112,9 @@ def _session_only(request: Request) -> None:
 class TokenListView(APIView):
     @extend_schema(responses=TokenSerializer(many=True))
     def get(self, request: Request) -> Response:
-        tokens = ApiToken.objects.filter(user_id=int(request.user.pk or 0)).select_related("model").order_by("-created_at")
+        tokens = (
+            ApiToken.objects.filter(user_id=int(request.user.pk or 0)).select_related("model").order_by("-created_at")
+        )
         return Response([_as_json(t) for t in tokens])
 
     @extend_schema(request=TokenSerializer, responses={201: TokenSerializer}, summary="Create a token (key shown once)")
@@ -126,7 +128,7 @@ class TokenListView(APIView):
 
             model = model_get(data.validated_data["model"])
         token, key = token_issue(
-            user_id=int(request.user.pk or 0), name=data.validated_data["name"], role=data.validated_data["role"], model=model
+            user=request.user, name=data.validated_data["name"], role=data.validated_data["role"], model=model
         )
         return Response({**_as_json(token), "key": key}, status=status.HTTP_201_CREATED)
 
