@@ -41,6 +41,25 @@ class InvalidCredentials(UserError):
     code = "invalid_credentials"
 
 
+class LockedOut(UserError):
+    status_code = 403
+    code = "locked_out"
+
+
+LOCKED_OUT_MESSAGE = (
+    "Too many failed sign-ins for this user from your address. Wait 15 minutes, or ask an administrator to unlock."
+)
+
+
+def lockout_response(request: Any, credentials: Any = None, *args: Any, **kwargs: Any) -> Any:
+    """What axes answers for a locked-out sign-in: the API's JSON error, never an HTML page."""
+    from django.http import JsonResponse
+
+    from opencorpo.core.errors import error_body
+
+    return JsonResponse(error_body("locked_out", LOCKED_OUT_MESSAGE), status=403)
+
+
 @method_decorator(ensure_csrf_cookie, name="dispatch")
 class CsrfView(APIView):
     permission_classes = [permissions.AllowAny]
@@ -59,6 +78,8 @@ class LoginView(APIView):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request._request, **data.validated_data)
+        if getattr(request._request, "axes_locked_out", False):
+            raise LockedOut(LOCKED_OUT_MESSAGE)
         if user is None or not user.is_active:
             raise InvalidCredentials("Wrong username or password. Check them and try again.")
         login(request._request, user)

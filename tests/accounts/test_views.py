@@ -49,3 +49,22 @@ def test_login_without_csrf_token_is_refused():
         "/api/v1/auth/login", {"username": "petra", "password": PASSWORD}, content_type="application/json"
     )
     assert response.status_code == 403 and response.json()["error"]["code"] == "csrf_failed"
+
+
+def test_repeated_failures_lock_the_user_out_from_that_address_only():
+    make_user("petra")
+    for _ in range(4):
+        assert login(Client(enforce_csrf_checks=True), "petra", "guess").status_code == 400
+    assert login(Client(enforce_csrf_checks=True), "petra", "guess").status_code == 403  # the fifth failure locks
+    locked = login(Client(enforce_csrf_checks=True), "petra", PASSWORD)  # even the right password
+    assert locked.status_code == 403 and locked.json()["error"]["code"] == "locked_out"
+    assert "Wait 15 minutes" in locked.json()["error"]["message"]
+    elsewhere = Client(enforce_csrf_checks=True, REMOTE_ADDR="10.9.8.7")
+    assert login(elsewhere, "petra", PASSWORD).status_code == 200  # a different address is not locked
+
+
+def test_pages_carry_a_content_security_policy_and_other_secure_headers():
+    response = Client().get("/login")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff"
