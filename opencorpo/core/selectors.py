@@ -21,3 +21,19 @@ def job_get(*, user: AbstractBaseUser | AnonymousUser, job_id: str) -> Job:
     if job is None:  # the same answer for "missing" and "not yours": nothing leaks
         raise NotFound(f"No job {job_id} that you can see. Check the id.")
     return job
+
+
+_INSTALLATION: dict[str, str] = {}
+
+
+def installation_id() -> str:
+    """This database's identity (created by a migration), remembered per process and database alias."""
+    from django.db import connection
+
+    from opencorpo.core.models import Installation
+
+    key = f"{connection.settings_dict['HOST']}:{connection.settings_dict['PORT']}/{connection.settings_dict['NAME']}"
+    if key not in _INSTALLATION:
+        row = Installation.objects.order_by("created_at").first() or Installation.objects.create()
+        _INSTALLATION[key] = row.pk.hex[:12]
+    return _INSTALLATION[key]

@@ -350,7 +350,7 @@ def entities() -> list[Row]:
                 "name": f"{name} – {DEPARTMENTS[dept]}",
                 "parent": code,
                 "currency": currency,
-                "attributes": {"department": dept},
+                "attributes": {"department": dept, "site": code},
             }
             for dept in departments
         ]

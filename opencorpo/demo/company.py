@@ -33,10 +33,10 @@ REVENUE_PRODUCTS = {
 }
 # account group → (departments that book it, monthly base amount, seasonality profile)
 GROUPS: dict[str, tuple[set[str], float, str]] = {
-    "MAT": ({"PROD"}, 21_000, "sales"),
-    "DLAB": ({"PROD"}, 19_000, "production"),
+    "MAT": ({"PROD"}, 25_000, "sales"),
+    "DLAB": ({"PROD"}, 23_000, "production"),
     "MOH": ({"PROD", "MAINT"}, 10_000, "production"),
-    "PERS": (set(), 4_600, "flat"),
+    "PERS": (set(), 6_000, "flat"),
     "FAC": ({"ADMIN", "FIN", "HR", "IT"}, 3_500, "winter"),
     "ITC": ({"IT", "ADMIN", "SALES"}, 2_500, "flat"),
     "MKT": ({"SALES", "MKTG"}, 10_000, "sales"),
@@ -47,6 +47,7 @@ GROUPS: dict[str, tuple[set[str], float, str]] = {
     "RND": ({"PROD"}, 6_000, "flat"),
     "OOI": ({"FIN"}, 5_000, "flat"),
 }
+MARKET_SIZE = {"EU-SLS": 1.8, "US-SLS": 1.0, "UK-SLS": 0.9}  # Europe sells what its two plants make
 SEASONS = {
     "sales": [0.85, 0.9, 1.05, 1.1, 1.1, 1.05, 0.95, 0.7, 1.05, 1.1, 1.05, 1.0],
     "production": [0.9, 0.95, 1.05, 1.05, 1.1, 1.05, 1.0, 0.75, 1.05, 1.05, 1.05, 0.95],
@@ -187,7 +188,7 @@ def _combinations(accounts_by_code: dict[str, Member], departments: list[Member]
                 if dept == "SALES":
                     for product in REVENUE_PRODUCTS[code]:
                         amount = 60_000 if code == "4900" else 400_000 if code in {"4000", "4010"} else 120_000
-                        yield code, entity, product, amount, "sales", False
+                        yield code, entity, product, amount * MARKET_SIZE[entity.attributes["site"]], "sales", False
             elif group in {"MAT", "DLAB"} and dept == "PROD":
                 for product, _ in PRODUCT_LINES[:4]:
                     yield code, entity, product, GROUPS[group][1], GROUPS[group][2], False

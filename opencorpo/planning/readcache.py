@@ -12,8 +12,11 @@ ENGINE_VERSION = "engine-1"  # bump when aggregation semantics change, so no old
 
 
 def cache_key(cube_id: int, data_version: int, structure: Any, query: Any, scope: str) -> str:
+    from opencorpo.core.selectors import installation_id
+
     canonical = json.dumps(
         {
+            "database": installation_id(),
             "cube": cube_id,
             "data": data_version,
             "structure": structure,

@@ -17,10 +17,11 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 
+from opencorpo.core.selectors import installation_id
 from opencorpo.planning.models import FACT_SLOTS
 
 DELTA_LIMIT = 50_000  # past this many changed cells since the snapshot, a new snapshot is due
-_NAME = re.compile(r"^cube-(\d+)-v(\d+)\.duckdb$")
+_NAME = re.compile(r"^([0-9a-f]+)-cube-(\d+)-v(\d+)\.duckdb$")
 _LOCK = threading.Lock()
 _CONNECTIONS: dict[Path, duckdb.DuckDBPyConnection] = {}
 
@@ -32,17 +33,22 @@ def snapshot_dir() -> Path:
 
 
 def snapshot_path(cube_id: int, data_version: int) -> Path:
-    return snapshot_dir() / f"cube-{int(cube_id)}-v{int(data_version)}.duckdb"
+    """Named by database, cube and data version: a file can only ever hold that one state."""
+    return snapshot_dir() / f"{installation_id()}-cube-{int(cube_id)}-v{int(data_version)}.duckdb"
+
+
+def _versions_of(cube_id: int) -> list[int]:
+    mine = installation_id()
+    return [
+        int(match.group(3))
+        for name in os.listdir(snapshot_dir())
+        if (match := _NAME.match(name)) and match.group(1) == mine and int(match.group(2)) == cube_id
+    ]
 
 
 def snapshot_latest(cube_id: int, at_most: int) -> int | None:
     """The newest snapshot version of the cube not newer than `at_most` (the reader's data version)."""
-    versions = [
-        int(match.group(2))
-        for name in os.listdir(snapshot_dir())
-        if (match := _NAME.match(name)) and int(match.group(1)) == cube_id
-    ]
-    usable = [version for version in versions if version <= at_most]
+    usable = [version for version in _versions_of(cube_id) if version <= at_most]
     return max(usable) if usable else None
 
 
@@ -90,10 +96,9 @@ def snapshot_build(*, cube_id: int) -> int:
     finally:
         os.unlink(csv_path)
         building.unlink(missing_ok=True)
-    for name in os.listdir(snapshot_dir()):  # older snapshots: open readers keep their (unlinked) file
-        match = _NAME.match(name)
-        if match and int(match.group(1)) == cube_id and int(match.group(2)) < data_version:
-            (snapshot_dir() / name).unlink(missing_ok=True)
+    for version in _versions_of(cube_id):  # older snapshots: open readers keep their (unlinked) file
+        if version < data_version:
+            snapshot_path(cube_id, version).unlink(missing_ok=True)
     return data_version
 
 
@@ -114,8 +119,8 @@ def _connection(path: Path) -> duckdb.DuckDBPyConnection:
     with _LOCK:
         duck = _CONNECTIONS.get(path)
         if duck is None:
-            prefix = path.name.split("-v")[0]
-            for old in [p for p in _CONNECTIONS if p.name.split("-v")[0] == prefix]:
+            prefix = path.name.rsplit("-v", 1)[0]
+            for old in [p for p in _CONNECTIONS if p.name.rsplit("-v", 1)[0] == prefix]:
                 _CONNECTIONS.pop(old).close()
             duck = duckdb.connect(":memory:")
             duck.execute("SET threads = 2")
