@@ -177,7 +177,7 @@ class FactChange(models.Model):
     """Append-only audit of every fact change (a database trigger refuses UPDATE and DELETE)."""
 
     model_id = models.BigIntegerField()
-    cube_id = models.BigIntegerField(db_index=True)
+    cube_id = models.BigIntegerField()  # indexed with the cell and with the data version below
     version_id = models.BigIntegerField()
     period_id = models.BigIntegerField()
     m1 = models.BigIntegerField(default=0)
@@ -191,7 +191,9 @@ class FactChange(models.Model):
     source = models.CharField(max_length=16)  # grid, api, import, spread, allocation, formula, structure, demo
     data_version = models.BigIntegerField(default=0)  # the cube's data version this change produced
     batch = models.UUIDField(db_index=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # few indexes: every write to a fact also writes here
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
