@@ -59,11 +59,21 @@ def facts_from_snapshot(
     """The fast path: DuckDB filters the snapshot (with the delta applied) and sums filter-only dimensions away,
     so the engine aggregates thousands of rows instead of millions, with unchanged semantics."""
     collapsed: dict[str, int] = {}
+    mapped: dict[str, tuple[int, ...]] = {}  # axis dimensions summed up to the requested members inside DuckDB
     slot_filters = []
     filter_dimensions = {axis.dimension for axis in filters}
     for axis in axes:
         info = context.info(axis.dimension)
-        if (
+        if axis.dimension not in filter_dimensions and _mappable(context, info, axis, extra):
+            leaves, outputs, weights = [], [], []
+            for member in dict.fromkeys(axis.members):
+                for leaf, weight in info.hierarchy.leaf_weights(member).items():
+                    leaves.append(leaf)
+                    outputs.append(member)
+                    weights.append(weight)
+            mapped[axis.dimension] = tuple(dict.fromkeys(axis.members))
+            slot_filters.append(SlotFilter(info.slot, leaves, weights, outputs=outputs))
+        elif (
             axis.dimension in filter_dimensions
             and info.dimension.kind not in KEPT_KINDS
             and not extra.get(axis.dimension)
@@ -71,10 +81,13 @@ def facts_from_snapshot(
             member = axis.members[0]
             weights = info.hierarchy.leaf_weights(member)
             collapsed[axis.dimension] = member
-            slot_filters.append(SlotFilter(info.slot, list(weights), list(weights.values())))
+            everything = len(weights) == len(info.hierarchy.leaves())
+            slot_filters.append(SlotFilter(info.slot, list(weights), list(weights.values()), everything))
         else:
+            leaves = needed_leaves(context, axis, extra.get(axis.dimension, ()))
+            total = len(info.hierarchy.leaves())
             slot_filters.append(
-                SlotFilter(info.slot, sorted(needed_leaves(context, axis, extra.get(axis.dimension, ()))))
+                SlotFilter(info.slot, sorted(leaves), None, len(leaves) == total, 2 * len(leaves) > total)
             )
     result = snapshot_aggregate(cube_id=context.cube.pk, snapshot=snapshot, delta=delta, filters=slot_filters)
     rows = len(result["value"])
@@ -86,13 +99,27 @@ def facts_from_snapshot(
             columns.append(np.asarray(result[info.slot], dtype=np.int64))
     coords = np.column_stack(columns) if rows else np.zeros((0, len(columns)), dtype=np.int64)
     facts = Facts(coords=coords, values=np.asarray(result["value"], dtype=np.float64))
-    if not collapsed:
+    if not collapsed and not mapped:
         return facts, context.shape
     hierarchies = dict(context.shape.hierarchies)
-    for code, member in collapsed.items():
-        node = context.info(code).hierarchy.node(member)
-        hierarchies[code] = Hierarchy([Node(id=member, code=node.code, parent_id=None)])
-    return facts, replace(context.shape, hierarchies=hierarchies)
+    for code, members in [*((c, (m,)) for c, m in collapsed.items()), *mapped.items()]:
+        hierarchy = context.info(code).hierarchy  # the summed members become the leaves the engine sees
+        hierarchies[code] = Hierarchy([Node(id=m, code=hierarchy.node(m).code, parent_id=None) for m in members])
+    rules = {} if context.shape.account_dimension in mapped else context.shape.account_rules
+    return facts, replace(context.shape, hierarchies=hierarchies, account_rules=rules)
+
+
+def _mappable(context: CubeContext, info: Any, axis: Axis, extra: dict[str, tuple[int, ...]]) -> bool:
+    """Whether an axis dimension can be summed to its requested members before the engine sees it: never Time or
+    Version; Account only when every leaf under the rows is a plain flow (no time balance, no ratio)."""
+    if info.dimension.kind in {DimensionKind.TIME, DimensionKind.VERSION} or extra.get(axis.dimension):
+        return False
+    if info.dimension.kind != DimensionKind.ACCOUNT:
+        return True
+    rules = context.shape.account_rules
+    return not any(rules.get(leaf) for member in axis.members for leaf in info.hierarchy.leaves(member)) and not any(
+        rules.get(member) for member in axis.members
+    )
 
 
 def row_versions_of(cube_id: int, keys: list[dict[str, int]]) -> dict[tuple[int, ...], int]:

@@ -103,13 +103,21 @@ def snapshot_build(*, cube_id: int) -> int:
 
 
 def delta_rows(cube_id: int, since: int, until: int) -> list[tuple[Any, ...]]:
-    """The latest state of every cell changed after the snapshot (`since`) up to the reader's version (`until`)."""
+    """Corrections to the snapshot (`since`) for every cell changed up to the reader's version (`until`):
+    (slots…, value change, count change), from the first change's old value and the last change's new value."""
     slots = ", ".join(FACT_SLOTS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT DISTINCT ON ({slots}) {slots}, new_value FROM planning_factchange
-                WHERE cube_id = %s AND data_version > %s AND data_version <= %s
-                ORDER BY {slots}, data_version DESC, id DESC""",
+            f"""SELECT {slots},
+                       coalesce(last_new, 0) - coalesce(first_old, 0),
+                       (last_new IS NOT NULL)::int - (first_old IS NOT NULL)::int
+                FROM (SELECT {slots},
+                             (array_agg(old_value ORDER BY data_version, id))[1] AS first_old,
+                             (array_agg(new_value ORDER BY data_version DESC, id DESC))[1] AS last_new
+                      FROM planning_factchange
+                      WHERE cube_id = %s AND data_version > %s AND data_version <= %s
+                      GROUP BY {slots}) AS changed
+                WHERE first_old IS DISTINCT FROM last_new""",
             [cube_id, since, until],
         )
         return list(cursor.fetchall())
@@ -131,19 +139,23 @@ def _connection(path: Path) -> duckdb.DuckDBPyConnection:
 
 @dataclass(frozen=True)
 class SlotFilter:
-    """Which leaves of one fact column a read needs; `weights` when the column is summed away (a filter)."""
+    """Which leaves of one fact column a read needs; `weights` when the column is summed away (a filter).
+
+    `everything` says the leaves are all the dimension's leaves, so no condition is needed at all."""
 
     slot: str
     leaves: Sequence[int]
     weights: Sequence[float] | None = None
-
-
-def _pairs(ids: Sequence[int], weights: Sequence[float]) -> str:
-    return ", ".join(f"({int(i)}, {float(w)!r})" for i, w in zip(ids, weights, strict=True))
+    everything: bool = False
+    wide: bool = False  # more than half the dimension's leaves
+    outputs: Sequence[int] | None = None  # with weights: sum each leaf into these requested members
 
 
 def _ints(values: Sequence[int]) -> str:
     return ", ".join(str(int(v)) for v in values) or "NULL"
+
+
+SHORT_LIST = 64  # up to this many ids an IN list (zone maps can use it); beyond, a hash semi-join
 
 
 def snapshot_aggregate(
@@ -153,30 +165,62 @@ def snapshot_aggregate(
 
     Returns the kept slot columns and `value`, one row per distinct kept key.
     """
-    kept = [f.slot for f in filters if f.weights is None]
-    where = " AND ".join(f"{f.slot} IN ({_ints(f.leaves)})" for f in filters)
+    params: dict[str, Any] = {}
+    conditions: list[str] = []
+    joins: list[str] = []
+    factors: list[str] = []
+    mapped: dict[str, str] = {}
+    for f in filters:
+        weighted = f.weights is not None and any(w != 1.0 for w in f.weights)
+        if f.outputs is not None:  # an axis summed to its requested members (a leaf may feed several)
+            params[f"{f.slot}_ids"] = [int(i) for i in f.leaves]
+            params[f"{f.slot}_out"] = [int(o) for o in f.outputs]
+            params[f"{f.slot}_w"] = [float(w) for w in f.weights or []]
+            joins.append(
+                f"JOIN (SELECT unnest(${f.slot}_ids::INTEGER[]) AS id, unnest(${f.slot}_out::INTEGER[]) AS out, "
+                f"unnest(${f.slot}_w::DOUBLE[]) AS w) AS o_{f.slot} ON o_{f.slot}.id = base.{f.slot}"
+            )
+            factors.append(f"o_{f.slot}.w")
+            mapped[f.slot] = f"o_{f.slot}.out"
+        elif weighted:
+            params[f"{f.slot}_ids"] = [int(i) for i in f.leaves]
+            params[f"{f.slot}_w"] = [float(w) for w in f.weights or []]
+            joins.append(
+                f"JOIN (SELECT unnest(${f.slot}_ids::INTEGER[]) AS id, unnest(${f.slot}_w::DOUBLE[]) AS w) "
+                f"AS w_{f.slot} ON w_{f.slot}.id = base.{f.slot}"
+            )
+            factors.append(f"w_{f.slot}.w")
+        elif f.everything or (f.weights is None and f.wide and f.slot not in {"version_id", "period_id"}):
+            continue  # all leaves, or most of them on a grouped column: the engine ignores the few extra
+        elif len(f.leaves) <= SHORT_LIST or f.slot in {"version_id", "period_id"}:
+            conditions.append(f"{f.slot} IN ({_ints(f.leaves)})")
+        else:
+            params[f"{f.slot}_ids"] = [int(i) for i in f.leaves]  # a semi-join DuckDB can push into the scan
+            conditions.append(f"{f.slot} IN (SELECT unnest(${f.slot}_ids::INTEGER[]))")
+    where = " AND ".join(conditions) or "TRUE"
     slot_list = ", ".join(FACT_SLOTS)
-    params: list[Any] = []
-    if delta:
+    if delta:  # corrections, not replacements: no anti-join over the snapshot
         columns = list(zip(*delta, strict=True))
-        params = [[int(v) for v in column] for column in columns[:8]] + [list(columns[8])]
-        unnest = ", ".join(f"unnest(${i + 1}::INTEGER[]) AS {slot}" for i, slot in enumerate(FACT_SLOTS))
-        delta_cte = f"delta AS (SELECT {unnest}, unnest($9::DOUBLE[]) AS value),"
-        newer = f"AND NOT EXISTS (SELECT 1 FROM delta d WHERE {' AND '.join(f'd.{s} = s.{s}' for s in FACT_SLOTS)})"
-        union = f"UNION ALL SELECT {slot_list}, value FROM delta WHERE value IS NOT NULL AND {where}"
+        for slot, column in zip(FACT_SLOTS, columns[:8], strict=True):
+            params[f"d_{slot}"] = [int(v) for v in column]
+        params["d_value"] = [float(v) for v in columns[8]]
+        params["d_count"] = [int(v) for v in columns[9]]
+        unnest = ", ".join(f"unnest($d_{slot}::INTEGER[]) AS {slot}" for slot in FACT_SLOTS)
+        delta_cte = (
+            f"delta AS (SELECT {unnest}, unnest($d_value::DOUBLE[]) AS value, unnest($d_count::INTEGER[]) AS n),"
+        )
+        union = f"UNION ALL SELECT {slot_list}, value, n FROM delta WHERE {where}"
     else:
-        delta_cte, newer, union = "", "", ""
-    weighted = [f for f in filters if f.weights is not None and any(w != 1.0 for w in f.weights)]
-    joins = " ".join(
-        f"JOIN (VALUES {_pairs(f.leaves, f.weights or [])}) AS w_{f.slot}(id, w) ON w_{f.slot}.id = base.{f.slot}"
-        for f in weighted
-    )
-    product = " * ".join(["base.value", *(f"w_{f.slot}.w" for f in weighted)])
-    keys = ", ".join(f"base.{slot}" for slot in kept)
+        delta_cte, union = "", ""
+    kept = [f.slot for f in filters if f.weights is None or f.outputs is not None]
+    keys = ", ".join(f"{mapped[slot]} AS {slot}" if slot in mapped else f"base.{slot}" for slot in kept)
+    product = " * ".join(["base.value", *factors])
+    # n counts facts per group, so a group whose every fact was deleted since the snapshot stays empty (not 0)
     sql = f"""WITH {delta_cte}
-        base AS (SELECT {slot_list}, value FROM snap.facts s WHERE {where} {newer} {union})
-        SELECT {keys}{", " if keys else ""}sum({product}) AS value FROM base {joins}
-        {"GROUP BY " + keys if keys else ""}"""
+        base AS (SELECT {slot_list}, value, 1 AS n FROM snap.facts s WHERE {where} {union})
+        SELECT {keys}{", " if keys else ""}sum({product}) AS value FROM base {" ".join(joins)}
+        {"GROUP BY " + ", ".join(mapped.get(slot, f"base.{slot}") for slot in kept) if kept else ""}
+        HAVING sum(base.n) > 0"""
     result = _connection(snapshot_path(cube_id, snapshot)).execute(sql, params or None).fetchnumpy()
     return {name: np.asarray(column) for name, column in result.items()}
 
