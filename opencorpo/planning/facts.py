@@ -65,14 +65,15 @@ def facts_from_snapshot(
     for axis in axes:
         info = context.info(axis.dimension)
         if axis.dimension not in filter_dimensions and _mappable(context, info, axis, extra):
-            leaves, outputs, weights = [], [], []
-            for member in dict.fromkeys(axis.members):
-                for leaf, weight in info.hierarchy.leaf_weights(member).items():
-                    leaves.append(leaf)
-                    outputs.append(member)
-                    weights.append(weight)
+            pairs = [
+                (leaf, member, weight)
+                for member in dict.fromkeys(axis.members)
+                for leaf, weight in info.hierarchy.leaf_weights(member).items()
+            ]
             mapped[axis.dimension] = tuple(dict.fromkeys(axis.members))
-            slot_filters.append(SlotFilter(info.slot, leaves, weights, outputs=outputs))
+            slot_filters.append(
+                SlotFilter(info.slot, [p[0] for p in pairs], [p[2] for p in pairs], outputs=[p[1] for p in pairs])
+            )
         elif (
             axis.dimension in filter_dimensions
             and info.dimension.kind not in KEPT_KINDS
