@@ -21,7 +21,13 @@ from opencorpo.planning.errors import InvalidQuery, UnknownObject
 from opencorpo.planning.facts import facts_from_database, facts_from_snapshot, row_versions_of
 from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
 from opencorpo.planning.readcache import cache_key
-from opencorpo.planning.snapshots import DELTA_LIMIT, delta_rows, snapshot_build, snapshot_latest, snapshot_request
+from opencorpo.planning.snapshots import (
+    delta_rows,
+    delta_too_large,
+    snapshot_build,
+    snapshot_latest,
+    snapshot_request,
+)
 from opencorpo.planning.visibility import Visible
 
 MAX_CELLS = 250_000
@@ -176,11 +182,11 @@ def _facts(
     snapshot = snapshot_latest(context.cube.pk, data_version)
     if snapshot is None and path == "snapshot" and not connection.in_atomic_block:
         snapshot = snapshot_build(cube_id=context.cube.pk)
-    if snapshot is None:
-        return (*facts_from_database(context, axes, extra), True)
+    if snapshot is None or delta_too_large(context.cube.pk, snapshot, data_version):
+        return (*facts_from_database(context, axes, extra), True)  # and a new snapshot is on its way
     delta = delta_rows(context.cube.pk, snapshot, data_version)
     facts, shape = facts_from_snapshot(context, axes, filters, extra, snapshot, delta)
-    return facts, shape, len(delta) > DELTA_LIMIT
+    return facts, shape, False
 
 
 def _header(info: DimensionInfo, member_id: int) -> dict[str, Any]:

@@ -102,6 +102,17 @@ def snapshot_build(*, cube_id: int) -> int:
     return data_version
 
 
+def delta_too_large(cube_id: int, since: int, until: int) -> bool:
+    """Whether more than DELTA_LIMIT changes follow the snapshot (bounded work, whatever the backlog)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT 1 FROM planning_factchange WHERE cube_id = %s AND data_version > %s AND data_version <= %s
+               OFFSET %s LIMIT 1""",
+            [cube_id, since, until, DELTA_LIMIT],
+        )
+        return cursor.fetchone() is not None
+
+
 def delta_rows(cube_id: int, since: int, until: int) -> list[tuple[Any, ...]]:
     """Corrections to the snapshot (`since`) for every cell changed up to the reader's version (`until`):
     (slots…, value change, count change), from the first change's old value and the last change's new value."""

@@ -190,3 +190,23 @@ def test_answers_are_cached_in_redis_as_json_under_the_run_prefix(cube, settings
         for key in client.keys(f"{prefix}:*"):
             client.delete(key)
         caches._settings = None  # type: ignore[attr-defined]
+
+
+def test_a_large_backlog_after_the_snapshot_is_read_from_postgresql_while_a_new_snapshot_is_built(cube, monkeypatch):
+    from opencorpo.planning import snapshots
+
+    cells_write(cube=cube, cells=[CellWrite(cell("SALES", "E1", "G1", "2026-01", "budget"), 1.0)], user=None)
+    snapshot_build(cube_id=cube.pk)
+    monkeypatch.setattr(snapshots, "DELTA_LIMIT", 2)
+    many = [CellWrite(cell("RENT", e, "G2", "2026-02", "budget"), 2.0) for e in ("E1", "E2", "W1")]
+    cells_write(cube=cube, cells=many, user=None)
+    from opencorpo.planning import grid
+
+    monkeypatch.setattr(grid, "delta_rows", lambda *a: pytest.fail("the backlog must not be loaded"))
+    query = GridQuery(
+        rows=(Selection("account", members=("NI",)),),
+        columns=(Selection("version", members=("budget",)),),
+        filters={"entity": "WORLD", "product": "ALL", "time": "FY2026"},
+    )
+    assert grid_read(cube=cube, query=query)["values"] == [[1.0 - 6.0]]
+    assert Job.objects.filter(kind="snapshot.build").count() == 1
