@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +35,7 @@ def server_url(database: str = "postgres") -> str:
 
 def checked_name(database: str) -> str:
     if not NAME.match(database):
-        raise BenchError(f"Database name {database!r} must be lower-case letters, digits and underscores.")
+        raise argparse.ArgumentTypeError(f"{database!r} is not lower-case letters, digits and underscores")
     return database
 
 
@@ -47,8 +46,13 @@ def data_dir(database: str) -> Path:
 
 
 def wipe_data_dir(database: str) -> None:
-    """A regenerated database reuses cube ids and data versions: anything cached for the old one must go."""
-    shutil.rmtree(data_dir(database), ignore_errors=True)
+    """A regenerated database reuses cube ids and data versions: every file cached for the old one must go.
+
+    The folders stay (settings create some of them, e.g. the broker's, when Django is set up).
+    """
+    for path in sorted(data_dir(database).rglob("*"), reverse=True):
+        if path.is_file() or path.is_symlink():
+            path.unlink()
 
 
 def configure_django(database: str) -> None:
@@ -68,7 +72,13 @@ def configure_django(database: str) -> None:
     os.environ["DEBUG"] = "false"  # no query log growing in memory
     os.environ["OPENCORPO_DATA_DIR"] = str(data_dir(database))
     os.environ["OPENCORPO_CACHE_PREFIX"] = f"bench-{database}"
-    os.environ.pop("REDIS_URL", None)  # the file cache in the bench data dir; never a shared Redis
+    # The production cache: Redis. Keys carry the database's own identity, so a regenerated database never
+    # reads another one's answers; set BENCH_REDIS_URL to "" for the file cache in the bench data dir.
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    else:
+        os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     data_dir(database).mkdir(parents=True, exist_ok=True)
     import django
@@ -80,8 +90,8 @@ def configure_django(database: str) -> None:
 def run_subcommand(args: list[str]) -> None:
     """Run another bench subcommand in a child process (keeps this process's memory figures clean)."""
     command = [sys.executable, "-m", "bench.cli", *args]
-    print(f"$ {' '.join(command[2:])}", flush=True)
-    completed = subprocess.run(command, cwd=REPO_DIR, check=False)
+    print(f"$ {' '.join(command[2:])}", file=sys.stderr, flush=True)
+    completed = subprocess.run(command, cwd=REPO_DIR, check=False, stdout=sys.stderr)  # stdout may carry JSON
     if completed.returncode != 0:
         raise BenchError(f"`{' '.join(command[2:])}` failed with exit code {completed.returncode}.")
 
@@ -99,7 +109,9 @@ def parser() -> argparse.ArgumentParser:
     database_option(gen)
 
     run = sub.add_parser("run", help="measure every figure on the bench database (generates it when needed)")
-    run.add_argument("--facts", type=int, help=f"expected facts; regenerate if different (default: as is, else {DEFAULT_FACTS:,})")
+    run.add_argument(
+        "--facts", type=int, help=f"expected facts; regenerate if different (default: as is, else {DEFAULT_FACTS:,})"
+    )
     run.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed when generating (default %(default)s)")
     run.add_argument("--repeat", type=int, default=5, help="timed runs per read figure (default %(default)s)")
     run.add_argument("--writes", type=int, default=200, help="write/read pairs in figure d (default %(default)s)")
@@ -146,5 +158,9 @@ def main(argv: list[str]) -> int:
         return 2
 
 
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+if (
+    __name__ == "__main__"
+):  # `python -m bench.cli`: run the importable module's main, so its BenchError is the one caught
+    from bench.cli import main as bench_main
+
+    raise SystemExit(bench_main(sys.argv[1:]))

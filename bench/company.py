@@ -64,11 +64,19 @@ def account_rows() -> list[Row]:
         for group, group_name, group_weight, count in groups:
             group_type = "expense" if group == "FINX" else account_type
             rows.append(
-                {"code": group, "name": group_name, "parent": section, "account_type": group_type, "weight": group_weight}
+                {
+                    "code": group,
+                    "name": group_name,
+                    "parent": section,
+                    "account_type": group_type,
+                    "weight": group_weight,
+                }
             )
             for number in range(1, count + 1):
                 code = f"{group}-{number}"
-                rows.append({"code": code, "name": f"{group_name} {number}", "parent": group, "account_type": group_type})
+                rows.append(
+                    {"code": code, "name": f"{group_name} {number}", "parent": group, "account_type": group_type}
+                )
                 subgroups.append((code, f"{group_name} {number}", group_type))
     per_subgroup, extra = divmod(PNL_LEAVES, len(subgroups))
     for index, (subgroup, name, account_type) in enumerate(subgroups):

@@ -105,7 +105,9 @@ def recreate_database(database: str) -> None:
 def leaves_of(model_id: int) -> dict[str, list[int]]:
     from opencorpo.planning.models import Member
 
-    members = list(Member.objects.filter(dimension__model_id=model_id).values_list("id", "parent_id", "dimension__code"))
+    members = list(
+        Member.objects.filter(dimension__model_id=model_id).values_list("id", "parent_id", "dimension__code")
+    )
     parents = {parent for _, parent, _ in members if parent is not None}
     leaves: dict[str, list[int]] = {d: [] for d in DIMENSIONS}
     for member_id, _, dimension in members:
@@ -152,9 +154,9 @@ def generate(*, facts: int, seed: int, database: str) -> dict[str, Any]:
         raise BenchError("--facts must be at least 1.")
     started = time.perf_counter()
     log(f"generate: {facts:,} facts, seed {seed}, database {database}")
+    configure_django(database)  # first: a broken setup must fail before the old database is dropped (no connection yet)
     recreate_database(database)
     wipe_data_dir(database)
-    configure_django(database)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import struct
 import time
 import uuid
@@ -44,7 +45,9 @@ class Facts:
         return len(self.value)
 
     def slice(self, start: int, stop: int) -> dict[str, NDArray[Any]]:
-        return {name: getattr(self, name)[start:stop] for name in ("version_id", "period_id", "m1", "m2", "m3", "value")}
+        return {
+            name: getattr(self, name)[start:stop] for name in ("version_id", "period_id", "m1", "m2", "m3", "value")
+        }
 
 
 def columns_of(cursor: Any, table: str) -> list[Column]:
@@ -66,22 +69,32 @@ def _field_dtype(pgtype: str, value: Any) -> str:
     raise TypeError(f"the bench loader cannot write a {pgtype} column in binary COPY")
 
 
-def encode(columns: list[tuple[str, str]], values: dict[str, Any], rows: int) -> bytes:
+def encode(columns: list[tuple[str, str]], values: dict[str, Any], rows: int) -> memoryview:
     """PostgreSQL binary COPY tuples for `rows` rows; each value is an array of length `rows` or a scalar."""
     fields: list[tuple[str, str]] = [("count", ">i2")]
     for index, (name, pgtype) in enumerate(columns):
         fields += [(f"len{index}", ">i4"), (f"val{index}", _field_dtype(pgtype, values[name]))]
-    block = np.empty(rows, dtype=np.dtype(fields))
-    block["count"] = len(columns)
+    dtype = np.dtype(fields)
+    template = np.zeros(1, dtype=dtype)  # field count, lengths and constant values, copied into every row
+    template["count"] = len(columns)
     for index, (name, _) in enumerate(columns):
-        block[f"len{index}"] = block.dtype[f"val{index}"].itemsize
-        block[f"val{index}"] = values[name]
-    return block.tobytes()
+        template[f"len{index}"] = dtype[f"val{index}"].itemsize
+        if np.ndim(values[name]) == 0:
+            template[f"val{index}"] = values[name]
+    block = np.empty(rows, dtype=dtype)
+    block.view(np.uint8).reshape(rows, dtype.itemsize)[:] = np.frombuffer(template.tobytes(), dtype=np.uint8)
+    for index, (name, _) in enumerate(columns):
+        if np.ndim(values[name]) != 0:
+            block[f"val{index}"] = values[name]
+    return block.data
 
 
-def copy_binary(cursor: Any, table: str, columns: list[tuple[str, str]], blocks: Iterator[bytes]) -> None:
+def copy_binary(
+    cursor: Any, table: str, columns: list[tuple[str, str]], blocks: Iterator[memoryview], *, freeze: bool = False
+) -> None:
     names = ", ".join(name for name, _ in columns)
-    with cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+    options = "FORMAT BINARY, FREEZE" if freeze else "FORMAT BINARY"
+    with cursor.copy(f"COPY {table} ({names}) FROM STDIN ({options})") as copy:
         copy.write(HEADER)
         for block in blocks:
             copy.write(block)
@@ -106,80 +119,87 @@ def _timed(log: Log, label: str, started: float) -> float:
     return now
 
 
+def _drop_keys(cursor: Any, table: str) -> list[str]:
+    """Drop the table's keys and indexes (like pg_restore loads data first); returns the DDL that restores them.
+
+    A key that other tables reference stays. Foreign keys come back last, each checked over every row set-wise.
+    """
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = %s::regclass)", [table])
+    referenced = cursor.fetchone()[0]
+    cursor.execute(
+        """SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint
+           WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f') ORDER BY contype DESC""",
+        [table],
+    )
+    keys: list[str] = []
+    foreign: list[str] = []
+    for name, kind, definition in cursor.fetchall():
+        if kind == "f" or not referenced:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            (foreign if kind == "f" else keys).append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    cursor.execute(
+        """SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i
+           WHERE indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                 WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid)""",
+        [table],
+    )
+    for name, definition in cursor.fetchall():
+        cursor.execute(f"DROP INDEX {name}")
+        keys.append(definition)
+    return keys + foreign
+
+
+def _copy(cursor: Any, table: str, columns: list[tuple[str, str]], blocks: Iterator[memoryview]) -> None:
+    """COPY into a table without indexes; an empty one is truncated first so the rows can be written frozen."""
+    cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")
+    freeze = cursor.fetchone()[0]
+    if freeze:
+        cursor.execute(f"TRUNCATE {table}")  # empty: nothing is lost, and COPY FREEZE needs it (no VACUUM work later)
+    copy_binary(cursor, table, columns, blocks, freeze=freeze)
+
+
+def _chunks(
+    columns: list[tuple[str, str]], constants: dict[str, Any], arrays: dict[str, NDArray[Any]]
+) -> Iterator[memoryview]:
+    rows = len(next(iter(arrays.values())))
+    for start in range(0, rows, CHUNK_ROWS):
+        chunk = {name: array[start : start + CHUNK_ROWS] for name, array in arrays.items()}
+        yield encode(columns, {**constants, **chunk}, min(CHUNK_ROWS, rows - start))
+
+
 def _load_partition(cursor: Any, cube_id: int, version_id: int, facts: dict[str, NDArray[Any]], model_id: int) -> None:
-    """Detach the version partition, drop its indexes, COPY, rebuild the primary key, attach it again."""
+    """Detach the version partition, load it without keys, restore them, attach it again."""
     parent, part = f"planning_fact_c{cube_id}", f"planning_fact_c{cube_id}_v{version_id}"
     cursor.execute(f"ALTER TABLE {parent} DETACH PARTITION {part}")
-    cursor.execute(
-        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u')", [part]
-    )
-    for (name,) in cursor.fetchall():
-        cursor.execute(f'ALTER TABLE {part} DROP CONSTRAINT "{name}"')
-    cursor.execute("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = %s::regclass", [part])
-    for (name,) in cursor.fetchall():
-        cursor.execute(f"DROP INDEX {name}")
-    known = {"model_id": model_id, "cube_id": cube_id, "row_version": 1, "updated_at": _now_us()}
-    columns = _pick(columns_of(cursor, part), {**known, **facts}, part)
-    rows = len(facts["value"])
-    blocks = (
-        encode(columns, {**known, **{k: v[start : start + CHUNK_ROWS] for k, v in facts.items()}}, min(CHUNK_ROWS, rows - start))
-        for start in range(0, rows, CHUNK_ROWS)
-    )
-    copy_binary(cursor, part, columns, blocks)
-    cursor.execute(
-        """SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM pg_constraint c
-           CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
-           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
-           WHERE c.conrelid = 'planning_fact'::regclass AND c.contype = 'p'"""
-    )
-    cursor.execute(f"ALTER TABLE {part} ADD CONSTRAINT {part}_pkey PRIMARY KEY ({cursor.fetchone()[0]})")
+    restore = _drop_keys(cursor, part)
+    constants = {"model_id": model_id, "cube_id": cube_id, "row_version": 1, "updated_at": _now_us()}
+    columns = _pick(columns_of(cursor, part), {**constants, **facts}, part)
+    _copy(cursor, part, columns, _chunks(columns, constants, facts))
+    for statement in restore:
+        cursor.execute(statement)
     cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {part} FOR VALUES IN ({int(version_id)})")
 
 
-def _load_audit(
-    cursor: Any, cube_id: int, model_id: int, facts: Facts, data_version: int, batch: uuid.UUID, log: Log
-) -> None:
-    """One planning_factchange row per fact (old value NULL), secondary indexes rebuilt after the COPY."""
+def _load_audit(cursor: Any, cube_id: int, model_id: int, facts: Facts, data_version: int, log: Log) -> None:
+    """One planning_factchange row per fact (old value NULL, one batch), keys and indexes rebuilt after the COPY."""
     started = time.perf_counter()
-    cursor.execute(
-        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
-           WHERE i.indrelid = 'planning_factchange'::regclass AND NOT i.indisprimary
-             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"""
-    )
-    indexes = cursor.fetchall()
-    for name, _ in indexes:
-        cursor.execute(f"DROP INDEX {name}")
+    restore = _drop_keys(cursor, "planning_factchange")
     cursor.execute("SELECT pg_get_serial_sequence('planning_factchange', 'id')")
     sequence = cursor.fetchone()[0]
     cursor.execute("SELECT coalesce(max(id), 0) FROM planning_factchange")
     first_id = cursor.fetchone()[0] + 1
-    known: dict[str, Any] = {
-        "model_id": model_id,
-        "cube_id": cube_id,
-        "source": b"bench",
-        "batch": batch.bytes,
-        "changed_at": _now_us(),
-        "data_version": data_version,
-        "m4": 0,
-        "m5": 0,
-        "m6": 0,
-    }
-    columns = _pick(columns_of(cursor, "planning_factchange"), {**known, "id": 0, "new_value": 0.0, **facts.slice(0, 0)}, "planning_factchange")
-    renamed = {"new_value": "value"}
-
-    # Django's foreign keys are deferred: one COPY per chunk with constraints immediate keeps the queue of
-    # foreign-key trigger events small (changed_by is NULL, so every check passes at once).
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    for start in range(0, len(facts), CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, len(facts))
-        chunk = facts.slice(start, stop)
-        values = {**known, "id": np.arange(first_id + start, first_id + stop, dtype=np.int64)}
-        values |= {name: chunk[renamed.get(name, name)] for name, _ in columns if name not in values}
-        copy_binary(cursor, "planning_factchange", columns, iter([encode(columns, values, stop - start)]))
+    constants: dict[str, Any] = {"model_id": model_id, "cube_id": cube_id, "source": b"bench", "m4": 0, "m5": 0}
+    constants |= {"m6": 0, "batch": uuid.uuid4().bytes, "changed_at": _now_us(), "data_version": data_version}
+    arrays = facts.slice(0, len(facts))
+    arrays["new_value"] = arrays.pop("value")
+    arrays["id"] = np.arange(first_id, first_id + len(facts), dtype=np.int64)
+    columns = _pick(columns_of(cursor, "planning_factchange"), {**constants, **arrays}, "planning_factchange")
+    _copy(cursor, "planning_factchange", columns, _chunks(columns, constants, arrays))
     cursor.execute("SELECT setval(%s, %s)", [sequence, first_id + len(facts) - 1])
-    log(f"  audit COPY: {time.perf_counter() - started:.1f} s")
-    for _, definition in indexes:
-        cursor.execute(definition)
+    copied = _timed(log, "audit rows: COPY", started)
+    for statement in restore:
+        cursor.execute(statement)
+    _timed(log, "audit rows: keys and indexes", copied)
 
 
 def load(*, cube_id: int, model_id: int, facts: Facts, log: Log) -> dict[str, float]:
@@ -198,14 +218,14 @@ def load(*, cube_id: int, model_id: int, facts: Facts, log: Log) -> dict[str, fl
         )
         data_version = cursor.fetchone()[0]
         edges = [0, *(np.flatnonzero(np.diff(facts.version_id)) + 1).tolist(), len(facts)]
-        for start, stop in zip(edges[:-1], edges[1:], strict=True):
+        for start, stop in itertools.pairwise(edges):
             if stop > start:
                 version_id = int(facts.version_id[start])
                 _load_partition(cursor, cube_id, version_id, facts.slice(start, stop), model_id)
                 log(f"  version {version_id}: {stop - start:,} facts loaded and keyed")
         now = _timed(log, "facts: COPY + primary keys + attach", started)
         timings["facts_s"] = now - started
-        _load_audit(cursor, cube_id, model_id, facts, data_version, uuid.uuid4(), log)
+        _load_audit(cursor, cube_id, model_id, facts, data_version, log)
         timings["audit_s"] = _timed(log, "audit rows: COPY + indexes", now) - now
         commit_started = time.perf_counter()
     timings["commit_s"] = _timed(log, "commit", commit_started) - commit_started
