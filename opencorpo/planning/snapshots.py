@@ -226,12 +226,14 @@ def snapshot_aggregate(
     kept = [f.slot for f in filters if f.weights is None or f.outputs is not None]
     keys = ", ".join(f"{mapped[slot]} AS {slot}" if slot in mapped else f"base.{slot}" for slot in kept)
     product = " * ".join(["base.value", *factors])
-    # n counts facts per group, so a group whose every fact was deleted since the snapshot stays empty (not 0)
+    # n counts facts per group, so a group whose every fact was deleted since the snapshot stays empty (not 0);
+    # without deletions every group has facts, and the count is skipped
+    deletions = any(row[9] < 0 for row in delta)
     sql = f"""WITH {delta_cte}
         base AS (SELECT {slot_list}, value, 1 AS n FROM snap.facts s WHERE {where} {union})
         SELECT {keys}{", " if keys else ""}sum({product}) AS value FROM base {" ".join(joins)}
         {"GROUP BY " + ", ".join(mapped.get(slot, f"base.{slot}") for slot in kept) if kept else ""}
-        HAVING sum(base.n) > 0"""
+        {"HAVING sum(base.n) > 0" if deletions else ""}"""
     result = _connection(snapshot_path(cube_id, snapshot)).execute(sql, params or None).fetchnumpy()
     return {name: np.asarray(column) for name, column in result.items()}
 
