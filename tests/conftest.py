@@ -10,5 +10,3 @@ from tests.settings import RUN_DIR
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(RUN_DIR, ignore_errors=True)
 
-
-from tests.planning.conftest import cube, model  # noqa: E402,F401  (the small planning model, for every package)

@@ -7,7 +7,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
+
+from opencorpo import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,22 +71,11 @@ def processes(*commands: tuple[list[str], dict[str, str]], log_dir: Path) -> Ite
 
 
 def worker_command() -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "1"]
+    return cli.worker_command(concurrency=1)
 
 
 def web_command(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi:application",
-        "--config",
-        "python:opencorpo.gunicorn_conf",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-    ]
+    return cli.gunicorn_command(f"127.0.0.1:{port}", workers=2)
 
 
 class Browserless:
