@@ -9,4 +9,3 @@ from tests.settings import RUN_DIR
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(RUN_DIR, ignore_errors=True)
-
