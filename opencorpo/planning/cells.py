@@ -51,8 +51,9 @@ def _key(context: CubeContext, visible: Visible, coordinate: dict[str, str], num
         member = info.members[member_id]
         if member.is_ratio:
             raise InvalidCell(f"Cell {number}: {code!r} is a ratio computed from other accounts; it cannot be entered.")
-        if info.dimension.kind == DimensionKind.VERSION and member.locked:
-            raise VersionLocked(f"Version {code!r} is locked; ask an approver to unlock it before changing values.")
+        if info.closed(member_id):
+            what = "Version" if info.dimension.kind == DimensionKind.VERSION else "Period"
+            raise VersionLocked(f"{what} {code!r} is locked; ask an approver to unlock it before changing values.")
         if not visible.writable(info, member_id):
             raise CellForbidden(
                 f"Cell {number}: you may read {code!r} of dimension {info.dimension.code!r} but not change it. "

@@ -22,6 +22,14 @@ class DimensionInfo:
     members: dict[int, Member]
     by_code: dict[str, int] = field(default_factory=dict)
 
+    def closed(self, member_id: int) -> bool:
+        """A locked version, or a closed period (a locked month, or a month under a locked quarter or year)."""
+        if self.dimension.kind == DimensionKind.VERSION:
+            return self.members[member_id].locked
+        if self.dimension.kind == DimensionKind.TIME:
+            return any(self.members[m].locked for m in (member_id, *self.hierarchy.ancestors(member_id)))
+        return False
+
     def id_of(self, code: str) -> int:
         member_id = self.by_code.get(code)
         if member_id is None:

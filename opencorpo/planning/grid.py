@@ -238,7 +238,7 @@ def _editability(
             info.hierarchy.is_leaf(m)
             and visible.writable(info, m)
             and not info.members[m].is_ratio
-            and not (info.dimension.kind == DimensionKind.VERSION and info.members[m].locked)
+            and not info.closed(m)
             for m in axis.members
         ]
         return np.array(flags, dtype=bool)

@@ -109,3 +109,22 @@ def test_the_audit_is_append_only_in_the_database(cube):
     for statement in ("UPDATE planning_factchange SET new_value = 1", "DELETE FROM planning_factchange"):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
+
+
+def test_a_closed_period_refuses_writes_to_its_months_by_name(cube):
+    quarter = Member.objects.get(dimension__model=cube.model, code="FY2026-Q1")
+    structure.member_update(member=quarter, locked=True)  # closing the quarter closes its months
+    with pytest.raises(VersionLocked, match="Period '2026-02' is locked"):
+        cells_write(
+            cube=cube,
+            cells=[CellWrite(at("SALES", time="2026-04"), 1.0), CellWrite(at("SALES", time="2026-02"), 1.0)],
+            user=None,
+        )
+    assert fact_count(cube) == 0
+    assert cells_write(cube=cube, cells=[CellWrite(at("SALES", time="2026-04"), 1.0)], user=None)["changed"] == 1
+    query = GridQuery(
+        rows=(Selection("account", members=("SALES",)),),
+        columns=(Selection("time", members=("2026-03", "2026-04")),),
+        filters={"entity": "E1", "version": "budget"},
+    )
+    assert grid_read(cube=cube, query=query)["editable"] == [[False, True]]
