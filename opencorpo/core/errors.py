@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from opencorpo.core.observability import request_id_var
+from opencorpo.engine.errors import EngineError
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     """DRF hook: every error leaves as {"error": {code, message, fields?, request_id}}."""
     if isinstance(exc, UserError):
         return Response(error_body(exc.code, exc.message, fields=exc.fields, **exc.extra), status=exc.status_code)
+    if isinstance(exc, EngineError):  # a model the engine cannot evaluate: the message names the members at fault
+        return Response(error_body("invalid_model", exc.message), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

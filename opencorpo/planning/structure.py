@@ -6,14 +6,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 
+from opencorpo.engine.accounts import AccountRule
 from opencorpo.engine.errors import EngineError
 from opencorpo.engine.hierarchy import Hierarchy, Node
 from opencorpo.engine.periods import fiscal_calendar
+from opencorpo.engine.ratios import ratio_evaluation_rank
 from opencorpo.planning.errors import DataInTheWay, InvalidStructure, UnknownObject
 from opencorpo.planning.models import Cube, CubeDimension, Dimension, DimensionKind, Member, Model, VersionKind
-from opencorpo.planning.partitions import partitions_ensure
+from opencorpo.planning.partitions import partitions_drop_version, partitions_ensure
 
 MEMBER_FIELDS = {
     "name",
@@ -195,10 +197,17 @@ def member_update(*, member: Member, **values: Any) -> Member:
 
 
 @transaction.atomic
-def member_delete(*, member: Member, delete_data: bool = False) -> int:
+def member_delete(*, member: Member, delete_data: bool = False, user: Any = None) -> int:
     """Delete a leaf; its values block the deletion unless `delete_data` (then they are removed and audited)."""
     if member.children.exists():
         raise DataInTheWay(f"Member {member.code!r} has children; delete or move them first.")
+    ratios = Member.objects.filter(Q(ratio_numerator=member) | Q(ratio_denominator=member)).values_list(
+        "code", flat=True
+    )
+    if ratios:
+        raise DataInTheWay(
+            f"Member {member.code!r} is an input of the ratio {', '.join(map(repr, ratios))}; change that ratio first."
+        )
     count = _fact_count(member)
     if count and not delete_data:
         raise DataInTheWay(
@@ -207,7 +216,10 @@ def member_delete(*, member: Member, delete_data: bool = False) -> int:
         )
     from opencorpo.planning.cells import facts_delete_on_member
 
-    facts_delete_on_member(member=member)
+    facts_delete_on_member(member=member, user_id=user.pk if user is not None and user.is_authenticated else None)
+    if member.dimension.kind == DimensionKind.VERSION:  # its (now empty) fact partitions go with it
+        for cube_id in CubeDimension.objects.filter(dimension_id=member.dimension_id).values_list("cube_id", flat=True):
+            partitions_drop_version(cube_id=cube_id, version_id=member.pk)
     member.delete()
     _touched(member.dimension)
     return count
@@ -215,7 +227,7 @@ def member_delete(*, member: Member, delete_data: bool = False) -> int:
 
 @transaction.atomic
 def members_bulk(
-    *, dimension: Dimension, upserts: list[dict[str, Any]], deletes: list[str] | None = None
+    *, dimension: Dimension, upserts: list[dict[str, Any]], deletes: list[str] | None = None, user: Any = None
 ) -> dict[str, int]:
     """Create or update many members (by code) and delete some, in one transaction; the final tree is validated."""
     existing = {m.code: m for m in dimension.members.all()}
@@ -258,7 +270,7 @@ def members_bulk(
     for member in survivors:
         member.save()
     for code in deletes or []:
-        member_delete(member=existing[code])
+        member_delete(member=existing[code], user=user)
     _touched(dimension)
     return {"created": created, "updated": updated, "deleted": len(deletes or [])}
 
@@ -335,4 +347,19 @@ def version_lock(*, version: Member, locked: bool) -> Member:
 
 
 def _touched(dimension: Dimension) -> None:
+    """Every structure change ends here: check what the engine will need, then bump the structure version."""
+    if dimension.kind == DimensionKind.ACCOUNT:
+        members = list(dimension.members.all())
+        half = [m.code for m in members if (m.ratio_numerator_id is None) != (m.ratio_denominator_id is None)]
+        if half:
+            raise InvalidStructure(f"Ratio {half[0]!r} needs both a numerator and a denominator account.")
+        rules = {
+            m.pk: AccountRule(ratio=(m.ratio_numerator_id, m.ratio_denominator_id), scale=m.ratio_scale)
+            for m in members
+            if m.ratio_numerator_id is not None and m.ratio_denominator_id is not None
+        }
+        try:
+            ratio_evaluation_rank(hierarchy_of(dimension, members), rules)
+        except EngineError as error:
+            raise InvalidStructure(error.message) from None
     Dimension.objects.filter(pk=dimension.pk).update(structure_version=F("structure_version") + 1)

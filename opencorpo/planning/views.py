@@ -174,7 +174,9 @@ class MemberDetailView(APIView):
     def delete(self, request: Request, model: str, dimension: str, code: str) -> Response:
         member = member_get(dimension_get(model, dimension), code)
         delete_data = request.query_params.get("delete_data", "").lower() in {"1", "true", "yes"}
-        return Response({"deleted_values": structure.member_delete(member=member, delete_data=delete_data)})
+        return Response(
+            {"deleted_values": structure.member_delete(member=member, delete_data=delete_data, user=request.user)}
+        )
 
 
 class MembersBulkView(APIView):
@@ -190,7 +192,9 @@ class MembersBulkView(APIView):
         data = valid(MembersBulkSerializer, request.data)
         upserts = [dict(row) for row in data["upserts"]]
         return Response(
-            structure.members_bulk(dimension=dimension_get(model, dimension), upserts=upserts, deletes=data["deletes"])
+            structure.members_bulk(
+                dimension=dimension_get(model, dimension), upserts=upserts, deletes=data["deletes"], user=request.user
+            )
         )
 
 
@@ -257,7 +261,8 @@ class VersionListView(APIView):
 
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request: Request, model: str) -> Response:
-        versions = model_get(model).dimensions.get(kind=DimensionKind.VERSION).members.all()
+        dimension = model_get(model).dimensions.get(kind=DimensionKind.VERSION)
+        versions = readable_members(request.user, dimension, list(dimension.members.all()))
         return Response(MemberSerializer(versions, many=True).data)
 
     @extend_schema(request=VersionCreateSerializer, responses={201: MemberSerializer})

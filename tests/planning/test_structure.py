@@ -88,3 +88,42 @@ def test_a_cube_needs_version_and_time(model):
         structure.cube_create(model=model, code="c", name="C", dimensions=["account", "entity"])
     with pytest.raises(UnknownObject, match="no dimension 'colour'"):
         structure.cube_create(model=model, code="c", name="C", dimensions=["account", "colour", "time", "version"])
+
+
+def test_a_ratio_that_cannot_be_evaluated_is_refused_and_nothing_changes(model):
+    account = model.dimensions.get(kind=DimensionKind.ACCOUNT)
+    with pytest.raises(InvalidStructure, match="MARGIN"):  # a ratio built on itself
+        structure.member_update(member=account.members.get(code="MARGIN"), ratio_numerator="MARGIN")
+    with pytest.raises(InvalidStructure, match="both a numerator and a denominator"):
+        structure.member_create(dimension=account, code="HALF", name="Half", ratio_numerator="NI")
+    assert account.members.get(code="MARGIN").ratio_numerator.code == "NI"
+    assert not account.members.filter(code="HALF").exists()
+    structure.member_create(
+        dimension=account,
+        code="SHARE",
+        name="Sales share",
+        ratio_numerator="SALES",
+        ratio_denominator="REV",
+        account_type="statistical",
+    )
+    with pytest.raises(DataInTheWay, match="input of the ratio 'SHARE'"):
+        structure.member_delete(member=account.members.get(code="SALES"))
+
+
+def test_deleting_a_version_drops_its_partitions_and_audits_who_deleted_its_values(cube):
+    from django.contrib.auth import get_user_model
+
+    modeller = get_user_model().objects.create_user("mo")
+    whatif = structure.version_create(model=cube.model, code="whatif", name="What if")
+    cells_write(
+        cube=cube,
+        cells=[CellWrite({"account": "RENT", "entity": "E1", "time": "2026-01", "version": "whatif"}, 5.0)],
+        user=None,
+    )
+    assert structure.member_delete(member=whatif, delete_data=True, user=modeller) == 1
+    assert FactChange.objects.get(new_value=None).changed_by == modeller
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [f"planning_fact_c{cube.pk}_v{whatif.pk}"])
+        assert cursor.fetchone()[0] is None
