@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from opencorpo.accounts.access import access_scope
 from opencorpo.core.errors import Forbidden
-from opencorpo.planning.context import CubeContext, cube_context
+from opencorpo.planning.context import cube_context
 from opencorpo.planning.errors import InvalidCell, StaleWrite, VersionLocked
 from opencorpo.planning.models import FACT_SLOTS, Cube, CubeDimension, DimensionKind, Member
 from opencorpo.planning.visibility import Visible
@@ -31,25 +31,10 @@ class CellWrite:
     row_version: int | None = None  # the version the writer read (0: it was empty); None: no check
 
 
-def _key(context: CubeContext, visible: Visible, coordinate: dict[str, str], number: int) -> Key:
-    extra = set(coordinate) - {info.dimension.code for info in context.dimensions}
-    if extra:
-        raise InvalidCell(f"Cell {number}: cube {context.cube.code!r} has no dimension {', '.join(sorted(extra))}.")
+def _key(visible: Visible, coordinate: dict[str, str], number: int) -> Key:
     slots = dict.fromkeys(FACT_SLOTS, 0)
-    for info in context.dimensions:
-        code = coordinate.get(info.dimension.code)
-        if code is None:
-            raise InvalidCell(f"Cell {number}: name a member of dimension {info.dimension.code!r}.")
-        member_id = info.by_code.get(code)
-        if member_id is None or not visible.readable(info, member_id):  # hidden answers like missing
-            raise InvalidCell(f"Cell {number}: dimension {info.dimension.code!r} has no member {code!r}.")
-        if not info.hierarchy.is_leaf(member_id):
-            raise InvalidCell(
-                f"Cell {number}: {code!r} is a total of dimension {info.dimension.code!r}; "
-                f"enter values on its leaves (or spread them)."
-            )
-        member = info.members[member_id]
-        if member.is_ratio:
+    for info, code, member_id in visible.leaf_cell(coordinate, f"Cell {number}: ", "enter values on its leaves"):
+        if info.members[member_id].is_ratio:
             raise InvalidCell(f"Cell {number}: {code!r} is a ratio computed from other accounts; it cannot be entered.")
         if info.closed(member_id):
             what = "Version" if info.dimension.kind == DimensionKind.VERSION else "Period"
@@ -88,7 +73,7 @@ def cells_write(
     for number, cell in enumerate(cells, start=1):
         if cell.value is not None and not math.isfinite(cell.value):
             raise InvalidCell(f"Cell {number}: {cell.value!r} is not a number; send a finite number or null.")
-        key = _key(context, visible, cell.coordinate, number)
+        key = _key(visible, cell.coordinate, number)
         if key in writes:
             raise InvalidCell(f"Cell {number} repeats an earlier cell of the batch; send each cell once.")
         writes[key] = cell

@@ -8,7 +8,6 @@ from django.db import connection
 
 from opencorpo.accounts.access import access_scope
 from opencorpo.planning.context import cube_context
-from opencorpo.planning.errors import InvalidCell
 from opencorpo.planning.models import FACT_SLOTS, Cube
 from opencorpo.planning.visibility import Visible
 
@@ -16,19 +15,8 @@ from opencorpo.planning.visibility import Visible
 def cell_history(*, cube: Cube, coordinate: dict[str, str], user: Any, limit: int = 200) -> list[dict[str, Any]]:
     context = cube_context(cube)
     visible = Visible(context, access_scope(user, cube.model_id))
-    extra = set(coordinate) - {info.dimension.code for info in context.dimensions}
-    if extra:
-        raise InvalidCell(f"Cube {cube.code!r} has no dimension {', '.join(sorted(extra))}.")
     slots = dict.fromkeys(FACT_SLOTS, 0)
-    for info in context.dimensions:
-        code = coordinate.get(info.dimension.code)
-        if code is None:
-            raise InvalidCell(f"Name a member of dimension {info.dimension.code!r}.")
-        member_id = visible.id_of(info, code)
-        if not info.hierarchy.is_leaf(member_id):
-            raise InvalidCell(
-                f"{code!r} is a total; history is kept per leaf cell, so name a leaf of {info.dimension.code!r}."
-            )
+    for info, _, member_id in visible.leaf_cell(coordinate, "", "history is kept per leaf cell, so name a leaf"):
         slots[info.slot] = member_id
     with connection.cursor() as cursor:
         cursor.execute(

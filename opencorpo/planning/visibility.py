@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from opencorpo.accounts.access import AccessScope
 from opencorpo.planning.context import CubeContext, DimensionInfo
-from opencorpo.planning.errors import UnknownObject
+from opencorpo.planning.errors import InvalidCell, UnknownObject
 from opencorpo.planning.models import DimensionKind
 
 
@@ -38,3 +38,22 @@ class Visible:
 
     def only_readable(self, info: DimensionInfo, member_ids: list[int]) -> list[int]:
         return [m for m in member_ids if self.readable(info, m)]
+
+    def leaf_cell(self, coordinate: dict[str, str], prefix: str, hint: str) -> list[tuple[DimensionInfo, str, int]]:
+        """A cell's members (cube order) from dimension → code: every dimension named, each member a readable leaf;
+        otherwise an InvalidCell starting with `prefix` and, for a total, ending with `hint`."""
+        extra = set(coordinate) - {info.dimension.code for info in self.context.dimensions}
+        if extra:
+            raise InvalidCell(f"{prefix}cube {self.context.cube.code!r} has no dimension {', '.join(sorted(extra))}.")
+        members = []
+        for info in self.context.dimensions:
+            code = coordinate.get(info.dimension.code)
+            if code is None:
+                raise InvalidCell(f"{prefix}name a member of dimension {info.dimension.code!r}.")
+            member_id = info.by_code.get(code)
+            if member_id is None or not self.readable(info, member_id):  # hidden answers like missing
+                raise InvalidCell(f"{prefix}dimension {info.dimension.code!r} has no member {code!r}.")
+            if not info.hierarchy.is_leaf(member_id):
+                raise InvalidCell(f"{prefix}{code!r} is a total of dimension {info.dimension.code!r}; {hint}.")
+            members.append((info, code, member_id))
+        return members
