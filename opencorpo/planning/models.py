@@ -94,6 +94,21 @@ class VersionKind(models.TextChoices):
     WHAT_IF = "what_if"
 
 
+MEMBER_ATTRIBUTES = [  # the member columns a client may set (besides code, name, parent and ratio inputs)
+    "weight",
+    "sort",
+    "attributes",
+    "account_type",
+    "time_balance",
+    "polarity",
+    "number_format",
+    "ratio_scale",
+    "currency",
+    "version_kind",
+    "locked",
+]
+
+
 class Member(models.Model):
     """A member of a dimension, with one parent; kind-specific attributes are typed columns, the rest in JSON."""
 

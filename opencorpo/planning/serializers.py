@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from opencorpo.planning.models import (
+    MEMBER_ATTRIBUTES,
     AccountType,
     Cube,
     Dimension,
@@ -52,21 +53,6 @@ class DimensionCreateSerializer(serializers.Serializer[Any]):
     code = code_field()
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=DimensionKind.choices, default=DimensionKind.CUSTOM)
-
-
-MEMBER_ATTRIBUTES = [
-    "weight",
-    "sort",
-    "attributes",
-    "account_type",
-    "time_balance",
-    "polarity",
-    "number_format",
-    "ratio_scale",
-    "currency",
-    "version_kind",
-    "locked",
-]
 
 
 class MemberSerializer(serializers.ModelSerializer[Member]):

@@ -14,26 +14,19 @@ from opencorpo.engine.hierarchy import Hierarchy, Node
 from opencorpo.engine.periods import fiscal_calendar
 from opencorpo.engine.ratios import ratio_evaluation_rank
 from opencorpo.planning.errors import DataInTheWay, InvalidStructure, UnknownObject
-from opencorpo.planning.models import Cube, CubeDimension, Dimension, DimensionKind, Member, Model, VersionKind
+from opencorpo.planning.models import (
+    MEMBER_ATTRIBUTES,
+    Cube,
+    CubeDimension,
+    Dimension,
+    DimensionKind,
+    Member,
+    Model,
+    VersionKind,
+)
 from opencorpo.planning.partitions import partitions_drop_version, partitions_ensure
 
-MEMBER_FIELDS = {
-    "name",
-    "weight",
-    "sort",
-    "attributes",
-    "account_type",
-    "time_balance",
-    "polarity",
-    "number_format",
-    "ratio_scale",
-    "currency",
-    "period_kind",
-    "start_date",
-    "end_date",
-    "version_kind",
-    "locked",
-}
+MEMBER_FIELDS = {"name", *MEMBER_ATTRIBUTES, "period_kind", "start_date", "end_date"}
 DEFAULT_VERSIONS = [
     ("actual", "Actual", VersionKind.ACTUAL),
     ("budget", "Budget", VersionKind.BUDGET),
