@@ -14,16 +14,11 @@ SLOTS = ", ".join(FACT_SLOTS)
 
 
 def facts_load(
-    *, cube: Cube, rows: Iterable[Sequence[float]], source: str, user_id: int | None = None, mode: str = "merge"
+    *, cube: Cube, rows: Iterable[Sequence[float]], source: str, user_id: int | None = None
 ) -> dict[str, int | str]:
-    """Upsert rows of (version_id, period_id, m1..m6, value); every changed cell gets an audit row of one batch.
-
-    mode "merge" overwrites the cells named; "add" adds to what is there. Rows must be unique per cell.
-    """
-    if mode not in {"merge", "add"}:
-        raise ValueError(f"unknown load mode {mode!r}")
+    """Upsert rows of (version_id, period_id, m1..m6, value), overwriting the cells named (unique per cell);
+    every changed cell gets an audit row of one batch. Replace-slice and add modes come with imports."""
     batch = uuid.uuid4()
-    combine = "EXCLUDED.value" if mode == "merge" else "planning_fact.value + EXCLUDED.value"
     with transaction.atomic(), connection.cursor() as cursor:
         Cube.objects.select_for_update().filter(pk=cube.pk).first()
         data_version = data_version_bump(cube.pk)  # rolled back with the load if nothing changes
@@ -45,8 +40,8 @@ def facts_load(
                     INSERT INTO planning_fact (model_id, cube_id, {SLOTS}, value)
                     SELECT %(model)s, %(cube)s, {SLOTS}, value FROM load_staging
                     ON CONFLICT (cube_id, {SLOTS}) DO UPDATE
-                        SET value = {combine}, row_version = planning_fact.row_version + 1, updated_at = now()
-                        WHERE planning_fact.value IS DISTINCT FROM {combine}
+                        SET value = EXCLUDED.value, row_version = planning_fact.row_version + 1, updated_at = now()
+                        WHERE planning_fact.value IS DISTINCT FROM EXCLUDED.value
                     RETURNING {SLOTS}, value
                 )
                 INSERT INTO planning_factchange (model_id, cube_id, {SLOTS}, old_value, new_value, source, batch,
