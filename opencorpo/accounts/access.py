@@ -88,3 +88,14 @@ def access_scope(user: Any, model_id: int) -> AccessScope:
         grants.setdefault(dimension_id, {})[member_id] = level
     text = f"cap={cap};" + ";".join(f"{d}:{m}:{lvl}" for (d, m), lvl in sorted(merged.items()))
     return AccessScope(cap=cap, grants=grants, digest=hashlib.sha256(text.encode()).hexdigest()[:32])
+
+
+def model_in_scope(user: Any, model_code: str) -> None:
+    """Refuse a model the user has no access to at all (e.g. a token limited to another model), exactly as if it
+    did not exist."""
+    from opencorpo.core.errors import NotFound
+    from opencorpo.planning.models import Model
+
+    model_id = Model.objects.filter(code=model_code).values_list("pk", flat=True).first()
+    if model_id is not None and access_scope(user, model_id).cap == NONE:
+        raise NotFound(f"There is no model {model_code!r}.")

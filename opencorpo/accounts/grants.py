@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from opencorpo.accounts.access import model_in_scope
 from opencorpo.accounts.models import Access, Grant
 from opencorpo.accounts.roles import Role, has_role
 from opencorpo.core.errors import NotFound, UserError
@@ -22,6 +23,8 @@ class IsAdministrator(BasePermission):
     message = "Only administrators manage access. Ask one of them."
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if "model" in view.kwargs and request.user.is_authenticated:
+            model_in_scope(request.user, view.kwargs["model"])
         return has_role(request.user, Role.ADMINISTRATOR)
 
 

@@ -82,7 +82,8 @@ class ModelListView(APIView):
 
     @extend_schema(responses=ModelSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(ModelSerializer(Model.objects.all(), many=True).data)
+        visible = [m for m in Model.objects.all() if access_scope(request.user, m.pk).cap > 0]
+        return Response(ModelSerializer(visible, many=True).data)
 
     @extend_schema(request=ModelCreateSerializer, responses={201: ModelSerializer})
     def post(self, request: Request) -> Response:

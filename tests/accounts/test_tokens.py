@@ -77,6 +77,8 @@ def test_a_token_limited_to_one_model_sees_no_other(model):
     }
     refused = machine.post("/api/v1/models/acme/cubes/pl/query", query, content_type="application/json")
     assert refused.status_code in {403, 404} and "5.0" not in refused.content.decode()
+    assert [m["code"] for m in machine.get("/api/v1/models/").json()] == ["other"]  # the other model is not listed
+    assert machine.get("/api/v1/models/acme/dimensions/").status_code == 404  # nor reachable
     assert other.code == "other"
 
 
