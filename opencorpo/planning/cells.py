@@ -12,12 +12,11 @@ from django.db import connection, transaction
 
 from opencorpo.accounts.access import access_scope
 from opencorpo.core.errors import Forbidden
+from opencorpo.planning.changes import Key, changes_apply, cube_lock, current_values, data_version_bump
 from opencorpo.planning.context import cube_context
 from opencorpo.planning.errors import InvalidCell, StaleWrite, VersionLocked
 from opencorpo.planning.models import FACT_SLOTS, Cube, CubeDimension, DimensionKind, Member
 from opencorpo.planning.visibility import Visible
-
-Key = tuple[int, int, int, int, int, int, int, int]  # version_id, period_id, m1..m6
 
 
 class CellForbidden(Forbidden):
@@ -34,8 +33,13 @@ class CellWrite:
 def _key(visible: Visible, coordinate: dict[str, str], number: int) -> Key:
     slots = dict.fromkeys(FACT_SLOTS, 0)
     for info, code, member_id in visible.leaf_cell(coordinate, f"Cell {number}: ", "enter values on its leaves"):
-        if info.members[member_id].is_ratio:
+        member = info.members[member_id]
+        if member.is_ratio:
             raise InvalidCell(f"Cell {number}: {code!r} is a ratio computed from other accounts; it cannot be entered.")
+        if member.formula:
+            raise InvalidCell(
+                f"Cell {number}: {code!r} is calculated by its formula ({member.formula}); change its inputs instead."
+            )
         if info.closed(member_id):
             what = "Version" if info.dimension.kind == DimensionKind.VERSION else "Period"
             raise VersionLocked(f"{what} {code!r} is locked; ask an approver to unlock it before changing values.")
@@ -46,19 +50,6 @@ def _key(visible: Visible, coordinate: dict[str, str], number: int) -> Key:
             )
         slots[info.slot] = member_id
     return tuple(slots[s] for s in FACT_SLOTS)  # type: ignore[return-value]
-
-
-def _current(cube: Cube, keys: list[Key]) -> dict[Key, tuple[float, int]]:
-    columns: list[tuple[int, ...]] = list(zip(*keys, strict=True)) if keys else [() for _ in FACT_SLOTS]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT {", ".join(FACT_SLOTS)}, value, row_version FROM planning_fact
-                WHERE cube_id = %s AND ({", ".join(FACT_SLOTS)}) IN (
-                    SELECT * FROM unnest({", ".join(["%s::bigint[]"] * len(FACT_SLOTS))}))
-                FOR UPDATE""",
-            [cube.pk, *[list(column) for column in columns]],
-        )
-        return {tuple(row[:8]): (row[8], row[9]) for row in cursor.fetchall()}
 
 
 def cells_write(
@@ -78,8 +69,8 @@ def cells_write(
             raise InvalidCell(f"Cell {number} repeats an earlier cell of the batch; send each cell once.")
         writes[key] = cell
     with transaction.atomic():
-        Cube.objects.select_for_update().filter(pk=cube.pk).first()  # one writer per cube at a time
-        current = _current(cube, list(writes))
+        cube_lock(cube.pk)
+        current = current_values(cube.pk, list(writes), lock=True)
         conflicts = [
             {
                 "coordinate": cell.coordinate,
@@ -101,7 +92,10 @@ def cells_write(
             if current.get(key, (None, 0))[0] != cell.value
         ]
         batch = uuid.uuid4()
-        data_version = _apply(cube, changed, batch, user, source) if changed else cube.data_version
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        data_version = (
+            changes_apply(cube, changed, batch=batch, user_id=user_id, source=source) if changed else cube.data_version
+        )
     return {
         "batch": str(batch) if changed else None,
         "changed": len(changed),
@@ -122,78 +116,6 @@ def _row_versions_after(
     return result
 
 
-def _apply(
-    cube: Cube,
-    changed: list[tuple[Key, float | None, float | None]],
-    batch: uuid.UUID,
-    user: AbstractBaseUser | AnonymousUser | None,
-    source: str,
-) -> int:
-    upserts = [(key, new) for key, _, new in changed if new is not None]
-    deletes = [key for key, _, new in changed if new is None]
-    slots = ", ".join(FACT_SLOTS)
-    with connection.cursor() as cursor:
-        if upserts:
-            columns = list(zip(*[key for key, _ in upserts], strict=True))
-            cursor.execute(
-                f"""INSERT INTO planning_fact (model_id, cube_id, {slots}, value)
-                    SELECT %s, %s, * FROM unnest({", ".join(["%s::bigint[]"] * 8)}, %s::float8[])
-                    ON CONFLICT (cube_id, {slots}) DO UPDATE
-                    SET value = EXCLUDED.value, row_version = planning_fact.row_version + 1, updated_at = now()""",
-                [cube.model_id, cube.pk, *[list(c) for c in columns], [value for _, value in upserts]],
-            )
-        if deletes:
-            columns = list(zip(*deletes, strict=True))
-            cursor.execute(
-                f"""DELETE FROM planning_fact WHERE cube_id = %s AND ({slots}) IN (
-                    SELECT * FROM unnest({", ".join(["%s::bigint[]"] * 8)}))""",
-                [cube.pk, *[list(c) for c in columns]],
-            )
-        user_id = user.pk if user is not None and user.is_authenticated else None
-        data_version = data_version_bump(cube.pk)
-        _audit(cursor, cube, changed, batch, user_id, source, data_version)
-    return data_version
-
-
-def data_version_bump(cube_id: int) -> int:
-    """The cube's next data version; call inside the transaction that holds the cube row lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE planning_cube SET data_version = data_version + 1 WHERE id = %s RETURNING data_version", [cube_id]
-        )
-        return int(cursor.fetchone()[0])
-
-
-def _audit(
-    cursor: Any,
-    cube: Cube,
-    rows: list[tuple[Key, float | None, float | None]],
-    batch: uuid.UUID,
-    user_id: int | None,
-    source: str,
-    data_version: int,
-) -> None:
-    slots = ", ".join(FACT_SLOTS)
-    columns = list(zip(*[key for key, _, _ in rows], strict=True))
-    cursor.execute(
-        f"""INSERT INTO planning_factchange (model_id, cube_id, {slots}, old_value, new_value, source, batch,
-                changed_by_id, data_version, changed_at)
-            SELECT %s, %s, u.*, %s, %s::uuid, %s, %s, now()
-            FROM unnest({", ".join(["%s::bigint[]"] * 8)}, %s::float8[], %s::float8[]) AS u""",
-        [
-            cube.model_id,
-            cube.pk,
-            source,
-            str(batch),
-            user_id,
-            data_version,
-            *[list(c) for c in columns],
-            [old for _, old, _ in rows],
-            [new for _, _, new in rows],
-        ],
-    )
-
-
 def facts_delete_on_member(*, member: Member, user_id: int | None = None) -> int:
     """Delete (and audit) every value on a member, in every cube that uses its dimension."""
     deleted = 0
@@ -203,7 +125,7 @@ def facts_delete_on_member(*, member: Member, user_id: int | None = None) -> int
         for cube_id, slot in CubeDimension.objects.filter(dimension_id=member.dimension_id).values_list(
             "cube_id", "slot"
         ):
-            Cube.objects.select_for_update().filter(pk=cube_id).first()
+            cube_lock(cube_id)
             cursor.execute(
                 f"SELECT 1 FROM planning_fact WHERE cube_id = %s AND {slot} = %s LIMIT 1", [cube_id, member.pk]
             )

@@ -31,3 +31,7 @@ class StaleWrite(Conflict):
 
 class DataInTheWay(Conflict):
     code = "member_has_data"
+
+
+class MergeConflicts(Conflict):
+    code = "merge_conflicts"

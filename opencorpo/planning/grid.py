@@ -17,6 +17,7 @@ from opencorpo.core import metrics
 from opencorpo.engine.cube import Axis, CubeShape, Facts, aggregate
 from opencorpo.engine.variance import variance_arrays
 from opencorpo.planning.context import CubeContext, DimensionInfo, cube_context, cube_versions
+from opencorpo.planning.currency import difference_account, facts_in_currency
 from opencorpo.planning.errors import InvalidQuery, UnknownObject
 from opencorpo.planning.facts import facts_from_database, facts_from_snapshot, row_versions_of
 from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
@@ -52,6 +53,7 @@ class GridQuery:
     columns: tuple[Selection, ...]
     filters: dict[str, str] = field(default_factory=dict)
     variance: tuple[str, str] | None = None  # (version, reference version)
+    currency: str | None = None  # convert to this currency (None: as entered, in each entity's currency)
 
 
 def _resolve(selection: Selection, info: DimensionInfo, visible: Visible) -> list[int]:
@@ -150,10 +152,20 @@ def _answer(
     version = context.of_kind(DimensionKind.VERSION)
     if query.variance and version is not None:
         extra[version.dimension.code] = tuple(visible.id_of(version, code) for code in query.variance)
-    facts, shape, snapshot_due = _facts(context, axes, filters, extra, data_version, path)
+    if query.currency:  # leaf facts converted before aggregation: the plain path (see planning/currency.py)
+        difference = difference_account(context)
+        account = context.of_kind(DimensionKind.ACCOUNT)
+        if difference is not None and account is not None:
+            extra[account.dimension.code] = (difference[1],)
+        facts, shape = facts_from_database(context, axes, extra)
+        facts, snapshot_due = facts_in_currency(context, facts, query.currency), False
+    else:
+        facts, shape, snapshot_due = _facts(context, axes, filters, extra, data_version, path)
     values = aggregate(shape, facts, axes)
     shape2d = (int(np.prod([len(a.members) for a in rows])), int(np.prod([len(a.members) for a in columns])))
     editable, versions = _editability(context, visible, rows, columns, filters)
+    if query.currency:  # converted numbers are read-only: values are entered in the entity's currency
+        editable = [[False] * len(row) for row in editable]
     answer: dict[str, Any] = {
         "cube": context.cube.code,
         "data_version": data_version,
@@ -163,6 +175,7 @@ def _answer(
         "values": _json_matrix(values.reshape(shape2d)),
         "editable": editable,
         "row_versions": versions,
+        "currency": query.currency,
     }
     if query.variance:
         answer["variance"] = _variance(context, facts, shape, rows, columns, filters, query.variance)
@@ -237,7 +250,7 @@ def _editability(
         flags = [
             info.hierarchy.is_leaf(m)
             and visible.writable(info, m)
-            and not info.members[m].is_ratio
+            and not info.members[m].is_calculated
             and not info.closed(m)
             for m in axis.members
         ]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
 
-from opencorpo.planning.cells import data_version_bump
+from opencorpo.planning.changes import data_version_bump
 from opencorpo.planning.models import FACT_SLOTS, Cube
 
 SLOTS = ", ".join(FACT_SLOTS)

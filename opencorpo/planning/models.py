@@ -106,6 +106,7 @@ MEMBER_ATTRIBUTES = [  # the member columns a client may set (besides code, name
     "currency",
     "version_kind",
     "locked",
+    "formula",
 ]
 
 
@@ -127,6 +128,7 @@ class Member(models.Model):
     ratio_numerator = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     ratio_denominator = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     ratio_scale = models.FloatField(default=1.0)
+    formula = models.TextField(blank=True, default="")  # a calculated line item (see planning/formulas.py)
     # Entity
     currency = models.CharField(max_length=3, blank=True, default="")
     # Time
@@ -148,6 +150,11 @@ class Member(models.Model):
     @property
     def is_ratio(self) -> bool:
         return self.ratio_numerator_id is not None
+
+    @property
+    def is_calculated(self) -> bool:
+        """A ratio or a formula: its values are computed, never entered."""
+        return self.ratio_numerator_id is not None or bool(self.formula)
 
 
 class Cube(models.Model):
@@ -216,3 +223,62 @@ class FactChange(models.Model):
             models.Index(fields=["cube_id", "version_id", "period_id", "m1", "m2"], name="factchange_cell"),
             models.Index(fields=["cube_id", "data_version"], name="factchange_delta"),  # the read path's delta
         ]
+
+
+class RateType(models.TextChoices):
+    AVERAGE = "average"
+    CLOSING = "closing"
+
+
+class FxRate(models.Model):
+    """1 unit of `currency` = `rate` units of the model's reporting currency, in one month of one version."""
+
+    model = models.ForeignKey(Model, on_delete=models.CASCADE, related_name="fx_rates")
+    version = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3)
+    rate_type = models.CharField(max_length=8, choices=RateType.choices)
+    rate = models.FloatField()
+
+    class Meta:
+        ordering = ["model_id", "version_id", "period_id", "currency", "rate_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "period", "currency", "rate_type"], name="fx_rate_once"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="fx_rate_positive"),
+        ]
+
+
+class Branch(models.Model):
+    """A version branched from another: where it started, so a merge can tell who changed what since."""
+
+    version = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="branch")
+    base = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    points = models.JSONField(default=dict)  # cube id → the cube's data version right after the branch copy
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+
+
+class Allocation(models.Model):
+    """A step-down allocation rule of a cube (see planning/allocations.py for the definition's fields)."""
+
+    model = models.ForeignKey(Model, on_delete=models.CASCADE, related_name="allocations")
+    cube = models.ForeignKey(Cube, on_delete=models.CASCADE, related_name="allocations")
+    code = models.SlugField(max_length=CODE_MAX)
+    name = models.CharField(max_length=200)
+    definition = models.JSONField()
+
+    class Meta:
+        ordering = ["model_id", "code"]
+        constraints = [models.UniqueConstraint(fields=["model", "code"], name="allocation_code_unique_in_model")]
+
+
+class AllocationRun(models.Model):
+    """One run of an allocation: the audit batch of its cell changes and every amount moved (source → target)."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="runs")
+    version = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    batch = models.UUIDField(null=True)
+    lines = models.JSONField(default=list)  # [{step, period, source, target, amount}]
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -93,6 +93,7 @@ class MemberWriteSerializer(serializers.Serializer[Any]):
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
     version_kind = serializers.ChoiceField(choices=VersionKind.choices, required=False)
     locked = serializers.BooleanField(required=False)
+    formula = serializers.CharField(max_length=2000, required=False, allow_blank=True, trim_whitespace=True)
 
 
 class MemberCreateSerializer(MemberWriteSerializer):

@@ -163,6 +163,8 @@ def member_create(*, dimension: Dimension, code: str, name: str, parent: str | N
         dimension=dimension, code=code, parent=parent_member, **_clean(dimension, {**values, "name": name})
     )
     _touched(dimension)
+    if member.formula:
+        _formulas_changed(dimension, [member.code])
     if dimension.kind == DimensionKind.VERSION:
         for cube_id in CubeDimension.objects.filter(dimension=dimension).values_list("cube_id", flat=True):
             partitions_ensure(cube_id=cube_id, version_ids=[member.pk])
@@ -186,6 +188,8 @@ def member_update(*, member: Member, **values: Any) -> Member:
         setattr(member, key, value)
     member.save()
     _touched(dimension)
+    if "formula" in values:
+        _formulas_changed(dimension, [member.code])
     return member
 
 
@@ -265,6 +269,9 @@ def members_bulk(
     for code in deletes or []:
         member_delete(member=existing[code], user=user)
     _touched(dimension)
+    formulas = [str(row["code"]).strip() for row in upserts if "formula" in row]
+    if formulas:
+        _formulas_changed(dimension, formulas)
     return {"created": created, "updated": updated, "deleted": len(deletes or [])}
 
 
@@ -339,6 +346,13 @@ def version_lock(*, version: Member, locked: bool) -> Member:
     return version
 
 
+def _formulas_changed(dimension: Dimension, codes: list[str]) -> None:
+    """Recalculate the changed formula items (and what depends on them) in this transaction."""
+    from opencorpo.planning.formulas import formula_items_recalculate
+
+    formula_items_recalculate(model_id=dimension.model_id, codes=codes)
+
+
 def _touched(dimension: Dimension) -> None:
     """Every structure change ends here: check what the engine will need, then bump the structure version."""
     if dimension.kind == DimensionKind.ACCOUNT:
@@ -355,4 +369,7 @@ def _touched(dimension: Dimension) -> None:
             ratio_evaluation_rank(hierarchy_of(dimension, members), rules)
         except EngineError as error:
             raise InvalidStructure(error.message) from None
+        from opencorpo.planning.formulas import formulas_check  # formulas read cubes through this module
+
+        formulas_check(dimension)
     Dimension.objects.filter(pk=dimension.pk).update(structure_version=F("structure_version") + 1)
