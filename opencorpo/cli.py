@@ -1,4 +1,4 @@
-"""The `opencorpo` command: demo, serve, worker, db and Django management, with one-line errors."""
+"""The `opencorpo` command: demo, serve, worker, db, model bundles and Django management, with one-line errors."""
 
 from __future__ import annotations
 
@@ -299,6 +299,35 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- model bundles -------------------------------------------------------------------------------------------
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    """Export a model to a bundle folder or .zip, or import one (docs/bundles.md)."""
+    setup_django()
+    from opencorpo.core.errors import UserError
+    from opencorpo.planning.bundle_import import bundle_import
+    from opencorpo.planning.bundles import bundle_export
+    from opencorpo.planning.models import Model
+
+    try:
+        if args.action == "export":
+            model = Model.objects.filter(code=args.model).first()
+            if model is None:
+                return _fail(f"there is no model {args.model!r}; give the code of an existing model.")
+            done = bundle_export(model=model, path=Path(args.path))
+            counts = f"{done['cubes']} cubes, {done['values']:,} values, {done['rates']} rates"
+            print(f"Exported model {done['model']!r} to {done['path']}: {counts}, {done['allocations']} allocations.")
+        else:
+            model = bundle_import(path=Path(args.path), code=args.code)
+            print(f"Imported model {model.code!r} ({model.name}) from {args.path}.")
+    except UserError as error:
+        return _fail(error.message)
+    except OSError as error:
+        return _fail(f"{error.strerror or error}: {error.filename or args.path}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="opencorpo", description="OpenCorpo: planning cubes that write back.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -315,6 +344,14 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "2")))
     db = sub.add_parser("db", help="start, stop or inspect the embedded PostgreSQL")
     db.add_argument("action", choices=["start", "stop", "status"])
+    model = sub.add_parser("model", help="export a model to a bundle (folder or .zip of YAML and CSV) or import one")
+    model_actions = model.add_subparsers(dest="action", required=True)
+    export = model_actions.add_parser("export", help="write the model MODEL to PATH (a folder, or a .zip)")
+    export.add_argument("model", help="the model's code")
+    export.add_argument("path", help="a folder (empty, or a bundle to overwrite) or a file ending in .zip")
+    imported = model_actions.add_parser("import", help="create a model from the bundle at PATH")
+    imported.add_argument("path", help="a bundle folder or .zip")
+    imported.add_argument("--code", help="create the model under this code instead of the bundle's")
     sub.add_parser("manage", help="run a Django management command", add_help=False)
     sub.add_parser("bench", help="generate benchmark data and measure the read and write paths", add_help=False)
     return parser
@@ -331,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench = importlib.import_module("bench.cli")
         return _guarded(lambda: bench.main(argv[1:]))
     args = _parser().parse_args(argv)
-    handlers = {"demo": cmd_demo, "serve": cmd_serve, "worker": cmd_worker, "db": cmd_db}
+    handlers = {"demo": cmd_demo, "serve": cmd_serve, "worker": cmd_worker, "db": cmd_db, "model": cmd_model}
     from django.db.utils import OperationalError
 
     return _guarded(lambda: handlers[args.command](args), django_errors=(OperationalError,))

@@ -67,6 +67,7 @@ def accounts() -> list[Row]:
         _group("DEP", "Depreciation and amortisation", "OPEX", account_type="expense"),
         _group("OTH", "Other operating expenses", "OPEX", account_type="expense"),
         _group("RND", "Research and development", "OPEX", account_type="expense"),
+        _group("ALLOC", "Cost allocations", "OPEX", account_type="expense"),
         _group("OOI", "Other operating income", "EBIT", account_type="revenue"),
         _group("FIN", "Financial result", "NI", account_type="revenue"),
         _group("TAXG", "Income taxes", "NI", account_type="expense", weight=-1),
@@ -97,6 +98,7 @@ def accounts() -> list[Row]:
         }
     ]
     rows += _detail(5000, MATERIALS, "MAT", "expense")
+    rows.append({"code": "5095", "name": "Standard cost of units sold", "parent": "MAT", "account_type": "expense"})
     rows += _detail(
         5200, ["Production wages", "Production overtime", "Shift allowances", "Production bonuses"], "DLAB", "expense"
     )
@@ -116,6 +118,10 @@ def accounts() -> list[Row]:
         "expense",
     )
     rows += _detail(6000, PERSONNEL, "PERS", "expense")
+    rows += [
+        {"code": "6991", "name": "IT costs allocated in", "parent": "ALLOC", "account_type": "expense"},
+        {"code": "6992", "name": "IT costs charged out", "parent": "ALLOC", "account_type": "expense"},
+    ]
     rows += _detail(
         6200, ["Rent", "Utilities", "Cleaning", "Security", "Building maintenance", "Insurance"], "FAC", "expense"
     )
@@ -215,6 +221,16 @@ def balance_sheet() -> list[Row]:
     rows += _detail(
         3000, ["Share capital", "Capital reserves", "Retained earnings", "Current year result"], "EQ", "equity"
     )
+    rows[-1]["attributes"] = {"rate_type": "average"}  # the year's result accumulates at average rates
+    rows.append(
+        {
+            "code": "3040",
+            "name": "Currency translation reserve",
+            "parent": "EQ",
+            "account_type": "equity",
+            "attributes": {"fx": "translation_difference"},  # booked by reads in a reporting currency
+        }
+    )
     return rows
 
 
@@ -279,6 +295,41 @@ def statistics() -> list[Row]:
             "parent": "STAT",
             "account_type": "statistical",
             "polarity": "higher_is_better",
+            "number_format": "#,##0",
+        },
+        {
+            "code": "SUNITS",
+            "name": "Units sold",
+            "parent": "STAT",
+            "account_type": "statistical",
+            "polarity": "higher_is_better",
+            "number_format": "#,##0",
+        },
+        {
+            "code": "PRICE",
+            "name": "Average price per unit",
+            "parent": "STAT",
+            "account_type": "statistical",
+            "time_balance": "average",
+            "polarity": "higher_is_better",
+            "number_format": "#,##0.00",
+        },
+        {
+            "code": "STDCOST",
+            "name": "Standard cost per unit",
+            "parent": "STAT",
+            "account_type": "statistical",
+            "time_balance": "average",
+            "polarity": "lower_is_better",
+            "number_format": "#,##0.00",
+        },
+        {
+            "code": "AVGSAL",
+            "name": "Average salary per FTE",
+            "parent": "STAT",
+            "account_type": "statistical",
+            "time_balance": "average",
+            "polarity": "lower_is_better",
             "number_format": "#,##0",
         },
         {
@@ -371,3 +422,10 @@ def products() -> list[Row]:
     rows += [{"code": code, "name": name, "parent": "ALLP"} for code, name in PRODUCT_LINES]
     rows.append({"code": "P-NONE", "name": "No product", "parent": "ALLP"})
     return rows
+
+
+FORMULAS = {  # driver-based line items: calculated from the statistics above, never entered
+    "4000": "SUNITS * PRICE",
+    "5095": "SUNITS * STDCOST",
+    "6000": "HC * AVGSAL",
+}

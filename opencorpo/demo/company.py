@@ -9,10 +9,14 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
-from opencorpo.demo.chart import PRODUCT_LINES, accounts, entities, products
+from opencorpo.demo.chart import FORMULAS, PRODUCT_LINES, accounts, entities, products
 from opencorpo.planning import structure
+from opencorpo.planning.allocations import allocation_run
+from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.loads import facts_load
-from opencorpo.planning.models import Cube, DimensionKind, Member, Model
+from opencorpo.planning.models import Allocation, Cube, DimensionKind, Member, Model
+from opencorpo.planning.rates import rates_set
+from opencorpo.planning.versioning import version_branch
 
 MODEL_CODE = "demo"
 CUBE_CODE = "finance"
@@ -33,10 +37,10 @@ REVENUE_PRODUCTS = {
 }
 # account group → (departments that book it, monthly base amount, seasonality profile)
 GROUPS: dict[str, tuple[set[str], float, str]] = {
-    "MAT": ({"PROD"}, 25_000, "sales"),
+    "MAT": ({"PROD"}, 20_000, "sales"),
     "DLAB": ({"PROD"}, 23_000, "production"),
     "MOH": ({"PROD", "MAINT"}, 10_000, "production"),
-    "PERS": (set(), 6_000, "flat"),
+    "PERS": (set(), 2_500, "flat"),
     "FAC": ({"ADMIN", "FIN", "HR", "IT"}, 3_500, "winter"),
     "ITC": ({"IT", "ADMIN", "SALES"}, 2_500, "flat"),
     "MKT": ({"SALES", "MKTG"}, 10_000, "sales"),
@@ -82,7 +86,8 @@ def demo_company_load(progress: Progress) -> dict[str, Any]:
     )
     account = model.dimensions.get(kind=DimensionKind.ACCOUNT)
     entity = model.dimensions.get(kind=DimensionKind.ENTITY)
-    structure.members_bulk(dimension=account, upserts=[_sorted(i, r) for i, r in enumerate(accounts())])
+    chart = [_sorted(i, {**r, "formula": FORMULAS.get(r["code"], "")}) for i, r in enumerate(accounts())]
+    structure.members_bulk(dimension=account, upserts=chart)
     structure.members_bulk(dimension=entity, upserts=[_sorted(i, r) for i, r in enumerate(entities())])
     product = structure.dimension_create(model=model, code="product", name="Product")
     structure.members_bulk(dimension=product, upserts=[_sorted(i, r) for i, r in enumerate(products())])
@@ -93,10 +98,116 @@ def demo_company_load(progress: Progress) -> dict[str, Any]:
         dimensions=["account", "entity", "product", "time", "version"],
     )
     progress(30, "Generating 36 months of actuals, a budget and a forecast")
-    rows = list(_facts(cube))
-    progress(70, f"Loading {len(rows):,} values")
+    rows = list(_drivers(cube, _facts(cube)))
+    progress(60, f"Loading {len(rows):,} values and calculating the driver formulas")
     load = facts_load(cube=cube, rows=rows, source="demo")
+    progress(80, "Exchange rates, the IT cost allocation and a what-if branch")
+    rates_set(model=model, rows=list(_rates(model)))
+    _allocate(cube)
+    _what_if(cube)
     return {"model": MODEL_CODE, "created": True, "facts": len(rows), "batch": load["batch"]}
+
+
+PRICES = {"P-PUMP": 2_400.0, "P-VALV": 650.0, "P-COMP": 5_200.0}  # per unit, in EUR
+STANDARD_COST = 0.22  # standard cost of a unit sold, as a share of its price
+SALARY = 2_400.0  # average monthly salary per FTE, in EUR
+FX = {"USD": 0.92, "GBP": 1.17}  # EUR per unit, around which the demo rates move
+
+
+def _drivers(cube: Cube, rows: Iterator[tuple[float, ...]]) -> Iterator[tuple[float, ...]]:
+    """Turn the generated product sales and salaries into their drivers (units × price, headcount × salary):
+    the formulas in chart.FORMULAS calculate the amounts back when the load ends."""
+    members = {m.pk: m for m in Member.objects.filter(dimension__model=cube.model).select_related("dimension")}
+    code = {member_id: m.code for member_id, m in members.items()}
+    ids = {(m.dimension.kind, m.code): member_id for member_id, m in members.items()}
+    account = {
+        name: ids[(DimensionKind.ACCOUNT, name)]
+        for name in ("4000", "5095", "6000", "SUNITS", "PRICE", "STDCOST", "AVGSAL")
+    }
+    fx_scale = {"EUR": 1.0, "USD": 1.1, "GBP": 0.85}
+    for row in rows:
+        version, period, account_id, entity_id, product_id, *rest, value = row
+        scale = fx_scale[members[int(entity_id)].currency]
+        month = int(code[int(period)][-2:])
+        if account_id == account["4000"]:
+            price = round(PRICES[code[int(product_id)]] * scale * (1 + 0.004 * month), 2)
+            units = max(1.0, round(value / price))
+            yield (version, period, account["SUNITS"], entity_id, product_id, *rest, units)
+            yield (version, period, account["PRICE"], entity_id, product_id, *rest, price)
+            yield (version, period, account["STDCOST"], entity_id, product_id, *rest, round(price * STANDARD_COST, 2))
+        elif account_id == account["6000"]:
+            salary = round(SALARY * scale * (1.03 if code[int(version)] != "actual" else 1.0), 2)
+            yield (version, period, account["AVGSAL"], entity_id, product_id, *rest, salary)
+        elif account_id not in (account["5095"],):
+            yield row
+
+
+def _rates(model: Model) -> Iterator[dict[str, Any]]:
+    """Average and closing rates for every month of every version, gently moving."""
+    periods = Member.objects.filter(dimension__model=model, period_kind="month").order_by("start_date")
+    versions = Member.objects.filter(dimension__model=model, dimension__kind=DimensionKind.VERSION)
+    for index, period in enumerate(periods):
+        for currency, level in FX.items():
+            average = round(level * (1 + 0.03 * np.sin(index / 5)), 4)
+            closing = round(level * (1 + 0.03 * np.sin((index + 0.5) / 5)), 4)
+            for version in versions:
+                for rate_type, rate in (("average", average), ("closing", closing)):
+                    yield {
+                        "version": version.code,
+                        "period": period.code,
+                        "currency": currency,
+                        "rate_type": rate_type,
+                        "rate": rate,
+                    }
+
+
+IT_ALLOCATION = {
+    "dimension": "entity",
+    "pool": ["ITC"],
+    "driver": "HC",
+    "received": "6991",
+    "charged": "6992",
+    "steps": [{"source": "EU-HQ-IT", "targets": ["DE-STU", "FR-LYO", "EU-SLS", "EU-HQ-FIN", "EU-HQ-HR"]}],
+    "fixed": {"product": "P-NONE"},
+}
+
+
+def _allocate(cube: Cube) -> None:
+    """Headquarters' IT costs go to the European sites by headcount, in the plan versions."""
+    allocation = Allocation.objects.create(
+        model=cube.model,
+        cube=cube,
+        code="it-shared",
+        name="IT shared services by headcount",
+        definition=IT_ALLOCATION,
+    )
+    for version in ("budget", "forecast"):
+        allocation_run(allocation=allocation, version=version, periods=[f"FY{PLAN_YEAR}"], user=None)
+
+
+def _what_if(cube: Cube) -> None:
+    """A what-if branch of the budget with prices 3 % higher: ready to diff against the budget and to merge."""
+    version_branch(model=cube.model, base="budget", code="price-up", name="Budget, prices +3 %", user=None)
+    model = cube.model
+    price = Member.objects.get(dimension__model=model, dimension__kind=DimensionKind.ACCOUNT, code="PRICE")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT e.code, p.code, t.code, f.value FROM planning_fact f
+               JOIN planning_member e ON e.id = f.m2 JOIN planning_member p ON p.id = f.m3
+               JOIN planning_member t ON t.id = f.period_id JOIN planning_member v ON v.id = f.version_id
+               WHERE f.cube_id = %s AND f.m1 = %s AND v.code = 'price-up'""",
+            [cube.pk, price.pk],
+        )
+        cells = [
+            CellWrite(
+                {"account": "PRICE", "entity": e, "product": p, "time": t, "version": "price-up"},
+                round(value * 1.03, 2),
+            )
+            for e, p, t, value in cursor.fetchall()
+        ]
+    cells_write(cube=cube, cells=cells, user=None, source="demo")
 
 
 def _sorted(index: int, row: dict[str, Any]) -> dict[str, Any]:

@@ -159,6 +159,19 @@ def formulas_recalculate(*, cube: Cube, keys: list[Key], batch: uuid.UUID, user_
     _run(plan, order, dirty, changed, {key[0] for key in keys}, batch, user_id)
 
 
+def formulas_after_load(
+    *, cube: Cube, accounts: set[int], versions: set[int], batch: uuid.UUID, user_id: int | None
+) -> None:
+    """After a set-wise load: recalculate, in full for the loaded versions, what depends on the loaded accounts."""
+    context = cube_context(cube)
+    account = context.of_kind(DimensionKind.ACCOUNT)
+    if account is None or not any(member.formula for member in account.members.values()):
+        return
+    plan = formula_plan(cube.model_id)
+    changed = {f"{cube.code}!{account.members[a].code}" for a in accounts if a in account.members}
+    _run(plan, recalculation_order(plan.dependencies, changed), {}, set(), versions, batch, user_id)
+
+
 def formula_items_recalculate(*, model_id: int, codes: Iterable[str], user_id: int | None = None) -> None:
     """After formulas changed: recalculate those items everywhere (open versions), then what depends on them."""
     plan = formula_plan(model_id)
@@ -185,7 +198,7 @@ def _run(
 ) -> None:
     for key in order:
         item = plan.items[key]
-        rows: set[Row] | None = set() if done else None  # a full recalculation when nothing says where
+        rows: set[Row] | None = set() if dirty else None  # in full when no changed rows say where
         for ref_key, ref in item.refs.items():
             if ref_key not in done or rows is None:
                 continue
@@ -195,8 +208,9 @@ def _run(
         cube_lock(item.cube.pk)
         changes = item_changes(item, plan, rows, versions)
         rows_apply(item.cube, changes, batch=batch, user_id=user_id, source="formula")
-        written = dirty.get(item.cube.pk, set())
-        dirty[item.cube.pk] = None if rows is None or written is None else written | rows
+        if dirty:
+            written = dirty.get(item.cube.pk, set())
+            dirty[item.cube.pk] = None if rows is None or written is None else written | rows
         done.add(key)
 
 

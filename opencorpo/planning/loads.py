@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection, transaction
 
 from opencorpo.planning.changes import data_version_bump
-from opencorpo.planning.models import FACT_SLOTS, Cube
+from opencorpo.planning.context import cube_context
+from opencorpo.planning.formulas import formulas_after_load
+from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
 
 SLOTS = ", ".join(FACT_SLOTS)
 
@@ -61,4 +64,18 @@ def facts_load(
         changed = cursor.rowcount
         if not changed:
             transaction.set_rollback(True)  # nothing changed: keep the data version (and caches) as they were
+        else:
+            _recalculate(cursor, cube, batch, user_id)
     return {"batch": str(batch), "changed": changed}
+
+
+def _recalculate(cursor: Any, cube: Cube, batch: uuid.UUID, user_id: int | None) -> None:
+    """Formulas that read the loaded accounts are recalculated in the load's transaction."""
+    account = cube_context(cube).of_kind(DimensionKind.ACCOUNT)
+    if account is None:
+        return
+    cursor.execute(f"SELECT DISTINCT {account.slot}, version_id FROM load_staging")
+    pairs = cursor.fetchall()
+    formulas_after_load(
+        cube=cube, accounts={a for a, _ in pairs}, versions={v for _, v in pairs}, batch=batch, user_id=user_id
+    )

@@ -18,7 +18,7 @@ from opencorpo.planning import structure
 from opencorpo.planning.changes import Change, Key, changes_apply, cube_lock
 from opencorpo.planning.context import CubeContext, cube_context
 from opencorpo.planning.errors import InvalidQuery, MergeConflicts, VersionLocked
-from opencorpo.planning.models import FACT_SLOTS, Branch, Cube, DimensionKind, Member, Model
+from opencorpo.planning.models import FACT_SLOTS, Branch, Cube, DimensionKind, FxRate, Member, Model
 from opencorpo.planning.visibility import Visible
 
 Cell = tuple[int, ...]  # a fact key without its version: period, m1..m6
@@ -122,6 +122,17 @@ def version_branch(*, model: Model, base: str, code: str, name: str, user: Any) 
     with transaction.atomic():
         version = structure.version_create(model=model, code=code, name=name)
         base_member = Member.objects.get(dimension__model=model, dimension__kind=DimensionKind.VERSION, code=base)
+        FxRate.objects.bulk_create(  # the what-if starts with its base's exchange rates
+            FxRate(
+                model=model,
+                version=version,
+                period_id=r.period_id,
+                currency=r.currency,
+                rate_type=r.rate_type,
+                rate=r.rate,
+            )
+            for r in FxRate.objects.filter(model=model, version=base_member)
+        )
         version_copy(model=model, source=base, target=code, user=user, source_name="branch")
         points = {str(c.pk): Cube.objects.get(pk=c.pk).data_version for c in _cubes(model)}
         Branch.objects.create(version=version, base=base_member, points=points, created_by=_user(user))

@@ -112,3 +112,35 @@ def test_the_demo_has_budget_forecast_and_realistic_ratios(demo):
         ),
     )["values"][0]
     assert plan[0] is None and plan[1] > 0 and plan[2] > 0  # December 2026: no actual yet, a budget and a forecast
+
+
+def total(demo, account: str, version: str, time: str = "FY2026", entity: str = "GROUP", currency=None):
+    query = GridQuery(
+        rows=(Selection("account", members=(account,)),),
+        columns=(Selection("version", members=(version,)),),
+        filters={"time": time, "entity": entity, "product": "ALLP"},
+        currency=currency,
+    )
+    return grid_read(cube=demo, query=query)["values"][0][0]
+
+
+def test_driver_formulas_allocation_rates_and_the_what_if_branch(demo):
+    from opencorpo.planning.explain import cell_explain
+    from opencorpo.planning.versioning import version_diff
+
+    cell = {"account": "4000", "entity": "US-SLS-SALES", "product": "P-PUMP", "time": "2026-03", "version": "budget"}
+    explained = cell_explain(cube=demo, coordinate=cell, user=None)
+    units, price = (i["value"] for i in explained["formula"]["inputs"])
+    assert explained["formula"]["text"] == "SUNITS * PRICE" and explained["value"] == pytest.approx(units * price)
+    salaries = cell_explain(cube=demo, coordinate={**cell, "account": "6000", "product": "P-NONE"}, user=None)
+    assert salaries["value"] > 0 and salaries["formula"]["inputs"][0]["account"] == "HC"
+    assert total(demo, "5095", "budget") > 0  # standard cost of units sold, calculated
+    assert total(demo, "ALLOC", "budget") == pytest.approx(0.0, abs=0.01)  # moved between units, none lost
+    assert total(demo, "6991", "budget", entity="EU-SLS") > 0
+    assert total(demo, "6992", "budget", entity="EU-HQ-IT") < 0
+    in_euro, in_dollars = total(demo, "REV", "budget", currency="EUR"), total(demo, "REV", "budget", currency="USD")
+    assert 0.8 < in_euro / in_dollars < 1.0
+    diff = version_diff(cube=demo, version="price-up", reference="budget", user=None)
+    prices = [c for c in diff["cells"] if c["coordinate"]["account"] == "PRICE"]
+    assert prices and all(c["after"] == pytest.approx(c["before"] * 1.03, abs=0.006) for c in prices)
+    assert total(demo, "4000", "price-up") == pytest.approx(total(demo, "4000", "budget") * 1.03, rel=1e-3)

@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opencorpo.engine import FormulaError, Ref, Series, evaluate, parse, render
+from opencorpo.engine.formula import Node, walk
+from opencorpo.engine.formula.nodes import children
 
 Tree = tuple[Any, ...]
 Cell = tuple[float, bool]
@@ -26,7 +28,7 @@ REFS = {
     "[4000]": "[4000]",
     "[Gross margin]": "[Gross margin]",
     "staffing!FTE": "staffing!FTE",
-    "Price{entity:'E 1',product:@family}": "Price{ product : @family, entity: \"E 1\" }",
+    "Price{entity:'E 1',product:@family}": 'Price{ product : @family, entity: "E 1" }',
 }
 TIME_FUNCTIONS = {"PREV", "LAG", "YTD", "CUMUL", "MOVAVG"}
 _WIDE = Context(prec=500)
@@ -43,7 +45,9 @@ def names(*options: str) -> st.SearchStrategy[str]:
 leaves = st.one_of(
     st.integers(0, 9).map(lambda n: ("num", float(n), str(n))),
     st.integers(0, 300).map(lambda n: ("num", n / 100, f"{n}%")),
-    st.sampled_from([("num", 0.5, ".5"), ("num", 1.5, "1.5"), ("num", 20.0, "2e1"), ("num", 0.25, "25E-2")]),
+    st.sampled_from(
+        [("num", 0.5, ".5"), ("num", 1.5, "1.5"), ("num", 20.0, "2e1"), ("num", 0.25, "25E-2"), ("num", 1e300, "1e300")]
+    ),  # fmt: skip
     st.sampled_from([("ref", key, text) for key, text in REFS.items()]),
 )
 exponents = st.sampled_from([-1, 0, 1, 2, 3]).map(
@@ -53,9 +57,12 @@ exponents = st.sampled_from([-1, 0, 1, 2, 3]).map(
 
 def extend(children: st.SearchStrategy[Tree]) -> st.SearchStrategy[Tree]:
     comparisons_and_arithmetic = st.sampled_from(["+", "-", "*", "/", "=", "<>", "<", "<=", ">", ">="])
+    binary = st.tuples(st.just("bin"), comparisons_and_arithmetic, children, children)
     return st.one_of(
+        binary,
+        binary,
+        binary,
         st.tuples(st.sampled_from(["neg", "pos"]), children),
-        st.tuples(st.just("bin"), comparisons_and_arithmetic, children, children),
         st.tuples(st.just("pow"), children, exponents | children),
         st.tuples(st.just("call"), names("IF"), st.tuples(children, children, children)),
         st.tuples(st.just("call"), names("AND", "OR", "MIN", "MAX"), st.lists(children, min_size=1, max_size=3)),
@@ -66,7 +73,7 @@ def extend(children: st.SearchStrategy[Tree]) -> st.SearchStrategy[Tree]:
     )
 
 
-trees = st.recursive(leaves, extend, max_leaves=10)
+trees = st.recursive(leaves, extend, max_leaves=12)
 
 
 @st.composite
@@ -105,10 +112,7 @@ def uses_time(tree: Tree) -> bool:
     if tree[0] in ("num", "ref"):
         return False
     own = tree[0] in ("call", "shift", "round") and tree[1].upper() in TIME_FUNCTIONS
-    return own or any(uses_time(part) for part in tree[1:] if isinstance(part, tuple) and part and part[0] in KINDS)
-
-
-KINDS = {"num", "ref", "neg", "pos", "bin", "pow", "call", "shift", "round"}
+    return own or any(uses_time(part) for part in _operands(tree))
 
 
 def finished(value: float, present: bool) -> Cell:
@@ -288,3 +292,21 @@ def _ref_keys(tree: Tree) -> list[str]:
     if tree[0] == "num":
         return []
     return [key for part in _operands(tree) for key in _ref_keys(part)]
+
+
+def structure(node: Node) -> list[Any]:
+    """The tree without positions: what the text means."""
+    fields = ("op", "name", "value", "key")
+    return [
+        (type(part).__name__, len(children(part)), *(getattr(part, name) for name in fields if hasattr(part, name)))
+        for part in walk(node)
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees, st.sampled_from(["", " "]))
+def test_render_keeps_the_meaning_and_is_stable(tree: Tree, space: str) -> None:
+    formula = parse(text_of(tree, space))
+    canonical = render(formula)
+    assert structure(parse(canonical).root) == structure(formula.root)
+    assert render(parse(canonical)) == canonical

@@ -177,7 +177,11 @@ def test_render_is_canonical_and_round_trips(text: str, canonical: str) -> None:
         ("a != b", 2, ["Unexpected '!='", "<>"]),
         ("a ** 2", 2, ["Unexpected '**'", "^"]),
         ("a && b", 2, ["AND("]),
-        ("SUM(a, b)", 0, ["Unknown function 'SUM'", "ABS, AND, CUMUL, IF, LAG, MAX, MIN, MOVAVG, NOT, OR, PREV, ROUND, YTD"]),
+        (
+            "SUM(a, b)",
+            0,
+            ["Unknown function 'SUM'", "ABS, AND, CUMUL, IF, LAG, MAX, MIN, MOVAVG, NOT, OR, PREV, ROUND, YTD"],
+        ),
         ("Units (2)", 0, ["Unknown function 'Units'", "put an operator between it and the '('"]),
         ("if(a, b)", 0, ["IF takes 3 arguments but has 2", "IF(condition, value_if_true, value_if_false)"]),
         ("1 + Not()", 4, ["NOT takes 1 argument but has 0"]),
