@@ -58,7 +58,7 @@ def test_entities_are_converted_before_they_are_added_up(cube):
 
 def test_a_missing_rate_says_which_and_what_to_do(cube):
     cells_write(cube=cube, cells=[CellWrite(at("SALES", "W1"), 1.0)], user=None)
-    with pytest.raises(InvalidQuery, match="USD average in period .* enter the rates"):
+    with pytest.raises(InvalidQuery, match=r"USD average in period .* enter the rates"):
         read(cube, ["SALES"])
 
 

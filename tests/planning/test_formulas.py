@@ -180,8 +180,8 @@ def test_stored_results_equal_a_direct_computation_after_random_writes(cube, acc
     for entity in ("E1", "E2", "W1"):
         for i, month in enumerate(MONTHS):
 
-            def get(name: str, m: str = month) -> float:
-                return inputs[name].get((entity, m, "budget"), 0.0)
+            def get(name: str, m: str = month, e: str = entity) -> float:
+                return inputs[name].get((e, m, "budget"), 0.0)
 
             previous = MONTHS[i - 1] if i else None
             present = any((entity, month, "budget") in inputs[n] for n in inputs) or (

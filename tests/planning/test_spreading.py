@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from opencorpo.accounts.roles import Role
 from opencorpo.planning import structure
 from opencorpo.planning.cells import CellForbidden, CellWrite, cells_write
