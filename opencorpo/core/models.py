@@ -30,6 +30,7 @@ class Job(models.Model):
     result = models.JSONField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)  # a running job stops at its next progress report
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -23,6 +23,7 @@ class JobSerializer(serializers.ModelSerializer[Job]):
             "error",
             "result",
             "attempts",
+            "cancel_requested",
             "created_by",
             "created_at",
             "started_at",

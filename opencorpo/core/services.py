@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from opencorpo.core import jobs, metrics
-from opencorpo.core.errors import Forbidden, UserError
+from opencorpo.core.errors import Conflict, Forbidden, UserError
 from opencorpo.core.models import FINISHED_STATUSES, Job, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,15 @@ def job_run(job_id: str) -> Job | None:
             return None
         if job.status in FINISHED_STATUSES:
             return job
+        if job.status == JobStatus.RUNNING:  # redelivered: the worker running it died (its transaction rolled back)
+            interrupted = (
+                f"The worker stopped while running this job (attempt {job.attempts}); nothing it was writing was "
+                "kept. Retry the job; if it stops again, the input may be too large for the worker's limits."
+            )
+            Job.objects.filter(pk=job.pk).update(
+                status=JobStatus.FAILED, error=interrupted, finished_at=timezone.now(), updated_at=timezone.now()
+            )
+            return Job.objects.get(pk=job.pk)
         job.status = JobStatus.RUNNING
         job.attempts += 1
         job.started_at = timezone.now()
@@ -74,8 +85,10 @@ def job_run(job_id: str) -> Job | None:
         if job_kind is None:
             raise UserError(f"This worker does not know job kind {job.kind!r}; upgrade the worker.")
         result = job_kind.handler(job.params, lambda percent, message: job_progress(job.pk, percent, message))
+    except JobCancelled:
+        _finish(job, JobStatus.CANCELLED, error="Cancelled on request; nothing it was writing was kept.")
     except UserError as error:
-        _finish(job, JobStatus.FAILED, error=error.message)
+        _finish(job, JobStatus.FAILED, error=error.message, result=error.extra or None)
     except Exception:
         logger.exception("job crashed", extra={"job_id": str(job.pk), "kind": job.kind})
         _finish(
@@ -89,11 +102,64 @@ def job_run(job_id: str) -> Job | None:
     return job
 
 
+class JobCancelled(Exception):
+    """Raised from a progress report when the job was asked to stop; its transaction rolls back."""
+
+
 def job_progress(job_id: uuid.UUID, percent: int, message: str = "") -> None:
-    """Record progress in its own short transaction so pollers see it while the job runs."""
-    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        progress=max(0, min(100, int(percent))), message=message[:500], updated_at=timezone.now()
-    )
+    """Record progress so pollers see it while the job runs, and stop the job if it was asked to.
+
+    Report progress outside the job's own transaction (the phases before the final apply): inside it, the row
+    would stay invisible until commit."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_job SET progress = %s, message = %s, updated_at = now() WHERE id = %s AND status = %s "
+            "RETURNING cancel_requested",
+            [max(0, min(100, int(percent))), message[:500], str(job_id), JobStatus.RUNNING],
+        )
+        row = cursor.fetchone()
+    if row is not None and row[0]:
+        raise JobCancelled
+
+
+def job_cancel(job: Job) -> Job:
+    """Cancel a queued job at once; ask a running one to stop at its next progress report."""
+    if job.status in FINISHED_STATUSES:
+        raise Conflict(f"The job has {job.status} already; there is nothing to cancel.")
+    if job.status == JobStatus.QUEUED:
+        Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.CANCELLED, error="Cancelled before it started.", finished_at=timezone.now()
+        )
+    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
+    return Job.objects.get(pk=job.pk)
+
+
+def job_retry(job: Job) -> Job:
+    """Queue a failed or cancelled job again, with the same parameters and files."""
+    if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+        raise Conflict(f"Only failed or cancelled jobs can be retried; this one is {job.status}.")
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.QUEUED,
+            error="",
+            progress=0,
+            message="",
+            result=None,
+            cancel_requested=False,
+            finished_at=None,
+            updated_at=timezone.now(),
+        )
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return Job.objects.get(pk=job.pk)
+
+
+def job_folder(job_id: uuid.UUID | str) -> Path:
+    """Where a job's input and output files live (uploads, error reports, exports)."""
+    folder = Path(settings.DATA_DIR) / "jobs" / str(uuid.UUID(str(job_id)))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _finish(job: Job, status: str, *, result: dict[str, Any] | None = None, error: str = "") -> None:

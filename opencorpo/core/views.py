@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -15,9 +15,10 @@ from rest_framework.views import APIView
 from opencorpo.core import metrics
 from opencorpo.core.errors import NotFound
 from opencorpo.core.health import readiness
+from opencorpo.core.models import Job
 from opencorpo.core.selectors import job_get, jobs_visible_to
 from opencorpo.core.serializers import JobSerializer, JobSubmitSerializer
-from opencorpo.core.services import job_submit
+from opencorpo.core.services import job_cancel, job_folder, job_retry, job_submit
 
 
 @never_cache
@@ -51,11 +52,36 @@ class JobListView(APIView):
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
+def _job(request: Request, job_id: str) -> Job:
+    try:
+        uuid.UUID(job_id)
+    except ValueError:
+        raise NotFound(f"{job_id!r} is not a job id; job ids look like 3f2b…-…-…") from None
+    return job_get(user=request.user, job_id=job_id)
+
+
 class JobDetailView(APIView):
     @extend_schema(responses=JobSerializer)
     def get(self, request: Request, job_id: str) -> Response:
-        try:
-            uuid.UUID(job_id)
-        except ValueError:
-            raise NotFound(f"{job_id!r} is not a job id; job ids look like 3f2b…-…-…") from None
-        return Response(JobSerializer(job_get(user=request.user, job_id=job_id)).data)
+        return Response(JobSerializer(_job(request, job_id)).data)
+
+
+class JobCancelView(APIView):
+    @extend_schema(request=None, responses=JobSerializer, summary="Cancel a queued or running job")
+    def post(self, request: Request, job_id: str) -> Response:
+        return Response(JobSerializer(job_cancel(_job(request, job_id))).data)
+
+
+class JobRetryView(APIView):
+    @extend_schema(request=None, responses={202: JobSerializer}, summary="Queue a failed or cancelled job again")
+    def post(self, request: Request, job_id: str) -> Response:
+        return Response(JobSerializer(job_retry(_job(request, job_id))).data, status=status.HTTP_202_ACCEPTED)
+
+
+class JobFileView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="Download a file a job produced")
+    def get(self, request: Request, job_id: str, name: str) -> FileResponse:
+        job = _job(request, job_id)
+        if name not in (job.result or {}).get("files", []):
+            raise NotFound(f"Job {job_id} has no file {name!r}; its files are listed in result.files.")
+        return FileResponse(open(job_folder(job.pk) / name, "rb"), as_attachment=True, filename=name)

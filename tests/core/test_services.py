@@ -10,7 +10,7 @@ from opencorpo.accounts.roles import Role
 from opencorpo.core import jobs
 from opencorpo.core.errors import Forbidden, UserError
 from opencorpo.core.models import Job, JobStatus
-from opencorpo.core.services import job_run, job_submit
+from opencorpo.core.services import job_cancel, job_retry, job_run, job_submit
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -62,13 +62,32 @@ def test_a_job_runs_once_and_a_redelivery_changes_nothing():
     assert calls == [{"value": 7}]
 
 
-def test_a_job_interrupted_while_running_runs_again_on_redelivery():
+def test_a_job_interrupted_while_running_fails_on_redelivery_and_can_be_retried():
     calls.clear()
     job = job_submit(kind="test.echo", params={"value": 3}, created_by=make_user("ann"))
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=1)  # the worker died mid-way
+    job_run(str(job.pk))  # the broker redelivers the unacknowledged message
+    job.refresh_from_db()
+    assert (job.status, job.attempts, calls) == (JobStatus.FAILED, 1, [])
+    assert "worker stopped while running this job" in job.error
+    job_retry(job)
     job_run(str(job.pk))
     job.refresh_from_db()
-    assert (job.status, job.attempts) == (JobStatus.SUCCEEDED, 2)
+    assert (job.status, job.attempts, calls) == (JobStatus.SUCCEEDED, 2, [{"value": 3}])
+
+
+def test_cancelling_a_queued_job_and_a_running_one():
+    queued = job_submit(kind="test.echo", params={"value": 1}, created_by=make_user("ann"))
+    assert job_cancel(queued).status == JobStatus.CANCELLED
+    job_run(str(queued.pk))
+    queued.refresh_from_db()
+    assert queued.status == JobStatus.CANCELLED and queued.attempts == 0
+    running = job_submit(kind="test.echo", params={"value": 2}, created_by=make_user("bob"))
+    Job.objects.filter(pk=running.pk).update(status=JobStatus.QUEUED)
+    Job.objects.filter(pk=running.pk).update(cancel_requested=True)  # as job_cancel does while it runs
+    job_run(str(running.pk))  # the handler reports progress, sees the request and stops
+    running.refresh_from_db()
+    assert running.status == JobStatus.CANCELLED and "Cancelled on request" in running.error
 
 
 @pytest.mark.parametrize(
