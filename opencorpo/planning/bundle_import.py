@@ -2,11 +2,12 @@
 included, so that a bad bundle is refused with the file and line at fault before anything is written; then the model
 is built through the structure services and its data loaded set-wise, all in one transaction.
 
-Formula results are stored facts, and the bundle's data holds them like any other value. The import loads them as
-they are: formulas are set on the still-empty cubes (so they recalculate nothing), then the data is loaded without
-recalculation. Every answer is therefore identical, also in locked versions and closed periods, where the stored
-results may stem from an earlier formula or earlier inputs and a recalculation would never touch them. Any later
-change of an input recalculates as usual.
+Formula results are stored facts, and the bundle's data holds them like any other value; the import keeps them
+exactly as they are rather than recalculating them. A recalculation could change answers: a period closed (or a
+version locked) when a formula or its inputs changed keeps its earlier results, also once reopened. So the data is
+loaded while the model has no formulas yet (a load recalculates nothing then), and the formulas are set, validated by
+the structure service, while every version is locked (a recalculation never writes into a locked version); then each
+version gets its lock flag from the bundle. Any later change of an input recalculates as usual.
 """
 
 from __future__ import annotations
@@ -320,11 +321,11 @@ def _rates(source: BundleSource, dimensions: dict[str, _Dimension]) -> list[dict
 
 def _allocations(source: BundleSource, cubes: dict[str, Any]) -> list[dict[str, Any]]:
     where = "allocations.yaml"
-    data = source.yaml(where) if where in source.names else []
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data or []):
+    data = (source.yaml(where) if where in source.names else None) or []
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise BundleError(f"{where}: expected a list of allocations (code, name, cube, definition).")
     codes: set[str] = set()
-    for number, item in enumerate(data or [], start=1):
+    for number, item in enumerate(data, start=1):
         at = f"{where}, allocation {number}"
         _no_unknown(at, item, {"code", "name", "cube", "definition"})
         _code(at, item.get("code"), "code")
@@ -336,7 +337,7 @@ def _allocations(source: BundleSource, cubes: dict[str, Any]) -> list[dict[str, 
         if item["code"] in codes:
             raise BundleError(f"{at}: code {item['code']!r} is used twice.")
         codes.add(item["code"])
-    return data or []
+    return data
 
 
 @contextmanager
@@ -437,18 +438,13 @@ def _write(source: BundleSource, plan: _Plan) -> Model:
             years=meta["years"],
         )
     made: dict[str, Dimension] = {}
-    for spec in plan.dimensions.values():  # members first, formulas once the cubes they may name exist
+    for spec in plan.dimensions.values():  # members; formulas come last (see the module docstring)
         with _about(spec.file()):
             made[spec.code] = _dimension_write(model, spec)
     cubes = {}
     for code, (name, dimensions) in plan.cubes.items():  # after the versions: each gets its fact partitions
         with _about(f"cubes/{code}.yaml"):
             cubes[code] = structure.cube_create(model=model, code=code, name=name, dimensions=dimensions)
-    for spec in plan.dimensions.values():
-        formulas = [{"code": m["code"], "formula": m["formula"]} for m in spec.members if m.get("formula")]
-        if formulas:
-            with _about(spec.file()):
-                structure.members_bulk(dimension=made[spec.code], upserts=formulas)
     ids = {code: dict(made[code].members.values_list("code", "pk")) for code in made}
     for code, cube in cubes.items():
         codes = plan.cubes[code][1]
@@ -458,6 +454,7 @@ def _write(source: BundleSource, plan: _Plan) -> Model:
             facts_load(cube=cube, rows=rows, source="import")
         with connection.cursor() as cursor:  # its staging table lives until commit; the next cube makes its own
             cursor.execute("DROP TABLE IF EXISTS load_staging")
+    _formulas_write(plan, made)
     if plan.rates:
         with _about("rates.csv"):
             rates_set(model=model, rows=plan.rates)
@@ -466,6 +463,25 @@ def _write(source: BundleSource, plan: _Plan) -> Model:
             model=model, cube=cubes[item["cube"]], code=item["code"], name=item["name"], definition=item["definition"]
         )
     return model
+
+
+def _formulas_write(plan: _Plan, made: dict[str, Dimension]) -> None:
+    """Set the formulas, validated, without recalculating the loaded results (see the module docstring)."""
+    formulas = {
+        spec.code: [{"code": m["code"], "formula": m["formula"]} for m in spec.members if m.get("formula")]
+        for spec in plan.dimensions.values()
+    }
+    if not any(formulas.values()):
+        return
+    versions = next(spec for spec in plan.dimensions.values() if spec.kind == DimensionKind.VERSION)
+    locks = [{"code": m["code"], "locked": True} for m in versions.members]
+    structure.members_bulk(dimension=made[versions.code], upserts=locks)
+    for code, rows in formulas.items():
+        if rows:
+            with _about(f"dimensions/{code}.yaml"):
+                structure.members_bulk(dimension=made[code], upserts=rows)
+    locks = [{"code": m["code"], "locked": m.get("locked", False)} for m in versions.members]
+    structure.members_bulk(dimension=made[versions.code], upserts=locks)
 
 
 def _dimension_write(model: Model, spec: _Dimension) -> Dimension:

@@ -61,7 +61,11 @@ class BundleSource:
             self.names = _folder_files(path.resolve())
         elif zipfile.is_zipfile(path):
             self.zip = zipfile.ZipFile(path)
-            self.names = _checked_entries(path.name, self.zip)
+            try:
+                self.names = _checked_entries(path.name, self.zip)
+            except BundleError:
+                self.zip.close()
+                raise
             tops = {name.split("/", 1)[0] for name in self.names}
             if "model.yaml" not in self.names and len(tops) == 1 and f"{next(iter(tops))}/model.yaml" in self.names:
                 self.prefix = f"{next(iter(tops))}/"  # a zip of the bundle's folder: read inside that folder

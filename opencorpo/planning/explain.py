@@ -112,7 +112,7 @@ def _formula(context: CubeContext, visible: Visible, members: dict[str, int], co
     periods = time.hierarchy.leaves()
     column = periods.index(members[time.dimension.code])
     inputs = []
-    for key, ref in item.refs.items():
+    for key, ref in item.refs:
         local = key.split("!", 1)[0] == context.cube.code and not ref.pins
         shown = (not visible.scope.grants or local) and (
             not local or visible.readable(account, account.by_code[ref.item])

@@ -47,7 +47,7 @@ class Item:
     cube: Cube
     account: Member
     formula: Formula
-    refs: dict[str, Ref]  # input key ("cube!account") → reference
+    refs: tuple[tuple[str, Ref], ...]  # (input key "cube!account", reference); one input may be read twice
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,9 @@ def _plan(accounts: Dimension) -> FormulaPlan:
     for cube in cubes.values():
         for code, formula in parsed.items():
             key = f"{cube.code}!{code}"
-            refs = {f"{ref.cube or cube.code}!{ref.item}": ref for ref in formula.refs}
+            refs = tuple((f"{ref.cube or cube.code}!{ref.item}", ref) for ref in formula.refs)
             items[key] = Item(key, cube, by_code[code], formula, refs)
-    dependencies = {key: list(item.refs) for key, item in items.items()}
+    dependencies = {key: list(dict.fromkeys(k for k, _ in item.refs)) for key, item in items.items()}
     try:
         evaluation_order(dependencies)
     except FormulaCycleError as error:
@@ -199,7 +199,7 @@ def _run(
     for key in order:
         item = plan.items[key]
         rows: set[Row] | None = set() if dirty else None  # in full when no changed rows say where
-        for ref_key, ref in item.refs.items():
+        for ref_key, ref in item.refs:
             if ref_key not in done or rows is None:
                 continue
             same = ref_key.split("!", 1)[0] == item.cube.code and not ref.pins
@@ -258,7 +258,7 @@ def _evaluate(item: Item, plan: FormulaPlan, context: CubeContext, rows: list[Ro
     years = [time.hierarchy.ancestors(p)[-1] if time.hierarchy.ancestors(p) else p for p in periods]
     year_index = {year: index for index, year in enumerate(dict.fromkeys(years))}
     year_of = np.array([year_index[y] for y in years], dtype=np.int64)
-    inputs = {ref.key: _resolve(key, ref, item, context, rows, periods) for key, ref in item.refs.items()}
+    inputs = {ref.key: _resolve(key, ref, item, context, rows, periods) for key, ref in item.refs}
     try:
         return evaluate(item.formula, lambda ref: inputs[ref.key], rows=len(rows), year_of=year_of)
     except EngineError as error:
@@ -388,7 +388,7 @@ def _all_rows(item: Item, plan: FormulaPlan, context: CubeContext, position: int
     account = context.of_kind(DimensionKind.ACCOUNT)
     assert account is not None
     accounts = [item.account.pk] + [
-        account.id_of(key.split("!", 1)[1]) for key in item.refs if key.split("!", 1)[0] == item.cube.code
+        account.id_of(key.split("!", 1)[1]) for key, _ in item.refs if key.split("!", 1)[0] == item.cube.code
     ]
     other = [s for i, s in enumerate(FACT_SLOTS) if i not in (1, position)]
     found: set[Row] = set()
@@ -401,7 +401,7 @@ def _all_rows(item: Item, plan: FormulaPlan, context: CubeContext, position: int
         for values in cursor.fetchall():
             row = dict(zip(other, values, strict=True))
             found.add(tuple(row.get(slot, 0) for slot in FACT_SLOTS))
-    for key in item.refs:
+    for key, _ in item.refs:
         source_code = key.split("!", 1)[0]
         if source_code != item.cube.code:
             found |= _projected_rows(context, plan, source_code, versions)

@@ -44,22 +44,22 @@ B = series([2.0, 5.0, _, 0.0, _, -1.0])
         ("a * b", [2.0, 0.0, 0.0, 0.0, _, -6.0]),
         ("a / b", [0.5, 0.0, 0.0, 0.0, _, -6.0]),  # division by zero (or by an empty cell) is 0
         ("-a", [-1.0, _, -3.0, -4.0, _, -6.0]),
-        ("a * 1", [1.0, 0.0, 3.0, 4.0, 0.0, 6.0]),  # a constant is present everywhere
+        ("a * 1", [1.0, _, 3.0, 4.0, _, 6.0]),  # a constant creates no cells
         ("a > b", [0.0, 0.0, 1.0, 1.0, _, 1.0]),
         ("a = b", [0.0, 0.0, 0.0, 0.0, _, 0.0]),
         ("a <> b", [1.0, 1.0, 1.0, 1.0, _, 1.0]),
-        ("a <= 3", [1.0, 1.0, 1.0, 0.0, 1.0, 0.0]),
-        ("IF(b, a, 100)", [1.0, 0.0, 100.0, 100.0, 100.0, 6.0]),
+        ("a <= 3", [1.0, _, 1.0, 0.0, _, 0.0]),
+        ("IF(b, a, 100)", [1.0, 0.0, 100.0, 100.0, _, 6.0]),
         ("AND(a, b)", [1.0, 0.0, 0.0, 0.0, _, 1.0]),
         ("OR(a, b)", [1.0, 1.0, 1.0, 1.0, _, 1.0]),
         ("NOT(b)", [0.0, 0.0, _, 1.0, _, 0.0]),  # NOT of an empty cell is empty, so 0
         ("MIN(a, b)", [1.0, 0.0, 0.0, 0.0, _, -1.0]),  # an empty operand takes part as 0
-        ("MAX(a, b, 2)", [2.0, 5.0, 3.0, 4.0, 2.0, 6.0]),
+        ("MAX(a, b, 2)", [2.0, 5.0, 3.0, 4.0, _, 6.0]),
         ("ABS(b)", [2.0, 5.0, _, 0.0, _, 1.0]),
-        ("b ^ 2", [4.0, 25.0, 0.0, 0.0, 0.0, 1.0]),  # the exponent is a constant, present everywhere
+        ("b ^ 2", [4.0, 25.0, _, 0.0, _, 1.0]),  # the constant exponent adds no cells
         ("b ^ b", [4.0, 3125.0, _, 1.0, _, -1.0]),
-        ("b ^ 0.5", [2.0**0.5, 5.0**0.5, 0.0, 0.0, 0.0, 0.0]),  # no real square root of -1: 0
-        ("b ^ -1", [0.5, 0.2, 0.0, 0.0, 0.0, -1.0]),  # 0 ^ -1 is a division by zero: 0
+        ("b ^ 0.5", [2.0**0.5, 5.0**0.5, _, 0.0, _, 0.0]),  # no real square root of -1: 0
+        ("b ^ -1", [0.5, 0.2, _, 0.0, _, -1.0]),  # 0 ^ -1 is a division by zero: 0
     ],
 )
 def test_cell_semantics(text: str, expected: Row) -> None:
@@ -107,7 +107,7 @@ def test_round_is_half_away_from_zero(value: float, digits: int, expected: float
 
 
 def test_round_keeps_the_presence_of_its_value_and_defaults_to_zero_digits() -> None:
-    assert table(run("ROUND(a / 4)", {"a": A})) == [[0.0, 0.0, 1.0, 1.0, 0.0, 2.0]]  # 4 is present everywhere
+    assert table(run("ROUND(a / 4)", {"a": A})) == [[0.0, _, 1.0, 1.0, _, 2.0]]  # 4 adds no cells
     assert table(run("ROUND(c, 1)", {"c": series([0.25, _, 1.45, -2.35])})) == [[0.3, _, 1.5, -2.4]]
 
 
@@ -127,7 +127,7 @@ def test_time_functions_by_hand() -> None:
         "MOVAVG(x, 3)": [[1.0, 1.5, 1.0, 2.0, 4.0, 4.0, 40 / 3], [_, _, 10 / 3, 10 / 3, 10 / 3, _, _]],
         "MOVAVG(x, 50)": [[1.0, 1.5, 1.0, 7 / 4, 3.0, 15 / 6, 47 / 7], [_, _, 10 / 3, 10 / 4, 2.0, 10 / 6, 10 / 7]],
         "PREV(YTD(x))": [[_, 1.0, 3.0, 3.0, 4.0, 12.0, _], [_, _, _, 10.0, _, _, _]],
-        "YTD(x) - PREV(x) * 0": [[1.0, 3.0, 3.0, 4.0, 12.0, 0.0, 32.0], [0.0] * 2 + [10.0] + [0.0] * 4],
+        "YTD(x) - PREV(x) * 0": [[1.0, 3.0, 3.0, 4.0, 12.0, 0.0, 32.0], [_, _, 10.0, 0.0, _, _, _]],
     }
     for text, rows in expected.items():
         assert table(run(text, {"x": x}, years)) == rows, text
@@ -186,3 +186,8 @@ def test_resolve_must_return_the_evaluated_shape() -> None:
         evaluate(parse("1"), lambda ref: Series.empty(1, 1), rows=1, year_of=np.zeros((1, 1), dtype=np.int64))
     with pytest.raises(ValueError, match="differ"):
         Series(np.zeros((1, 2)), np.zeros((2, 1), dtype=bool))
+
+
+def test_a_formula_of_constants_alone_fills_every_cell() -> None:
+    assert table(run("2 * 21 + 0 * a", {"a": A})) == [[42.0, _, 42.0, 42.0, _, 42.0]]  # with a ref: where a is
+    assert table(evaluate(parse("2 * 21"), lambda ref: A, rows=1, year_of=np.zeros(6, dtype=np.int64))) == [[42.0] * 6]

@@ -189,3 +189,10 @@ def test_stored_results_equal_a_direct_computation_after_random_writes(cube, acc
             )
             expected = get("UNITS") * get("PRICE") + max(get("RENT"), 2) - (get("UNITS", previous) if previous else 0)
             assert results.get((entity, month, "budget")) == (expected if present else None), (entity, month)
+
+
+def test_one_input_read_twice_with_different_pins(cube, accounts):
+    cells_write(cube=cube, cells=[CellWrite(at("UNITS", "E1"), 9.0), CellWrite(at("UNITS", "E2"), 4.0)], user=None)
+    formula(accounts, "SALES", "UNITS{entity: E1} - UNITS{entity: E2} + UNITS * 0")
+    assert value(cube, "SALES", "E1", "2026-01") == value(cube, "SALES", "E2", "2026-01") == 5.0
+    assert value(cube, "SALES", "W1", "2026-01") is None  # W1 has no units: the row has no input of its own

@@ -32,10 +32,10 @@ Evaluation is vectorised: every operand is a (rows × periods) matrix whose colu
 calendar order; a new fiscal year (for YTD) starts wherever `year_of` changes. Each value has a `present` mask:
 
 - An empty cell is 0, in inputs and in every intermediate and final result (as a blank in Excel); inputs that
-  are not finite count as empty. A result cell is present when any operand is present there: constants are
-  present everywhere (so `Units * 1.1` is present, as 0, where Units is empty), comparisons, IF, AND, OR, NOT,
-  MIN and MAX follow the same rule, and empty operands take part as 0 (MIN(empty, 5) is 0). Splitting a formula
-  into two items therefore never changes its result.
+  are not finite count as empty. A result cell is present when any operand is present there; constants are
+  never present by themselves (so `Units * 1.1` is empty where Units is empty: a constant creates no cells),
+  except that a formula of constants alone is present everywhere. Comparisons, IF, AND, OR, NOT, MIN and MAX
+  follow the same rule, and empty operands take part as 0 (MIN(empty, 5) is 0).
 - Division by zero gives 0 (as Anaplan), never inf or NaN; so do 0 ^ negative and negative ^ fraction.
 - Comparisons give 1.0 or 0.0 and compare exactly; IF, AND, OR and NOT treat any non-zero value as true.
 - ROUND rounds half away from zero (as Excel, not banker's rounding); a value that shows as a half with 15

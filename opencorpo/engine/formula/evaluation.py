@@ -59,7 +59,30 @@ def evaluate(formula: Formula, resolve: Callable[[Ref], Series], *, rows: int, y
             else:
                 values, present = _apply(node, args, years)
                 done[id(node)] = _checked(values, present, node, formula.text)
-    return done[id(formula.root)]
+    result = done[id(formula.root)]
+    if not formula.refs:  # a formula of constants alone fills every cell
+        return result
+    present = result.present & _anchored(formula, inputs, shape, years)
+    return Series(np.where(present, result.values, 0.0), present)
+
+
+def _anchored(
+    formula: Formula, inputs: dict[str, Series], shape: tuple[int, int], years: NDArray[np.int64]
+) -> BoolMatrix:
+    """Where some input reaches the result (through time functions too): constants alone create no cells, so
+    `Units * 1.1` is empty where Units is. The same rules as `present`, with constants never present."""
+    masks: dict[int, BoolMatrix] = {}
+    zeros = np.zeros(shape)
+    with np.errstate(all="ignore"):
+        for node in walk(formula.root):
+            args = [Series(zeros, masks.pop(id(child))) for child in children(node)]
+            if isinstance(node, Ref):
+                masks[id(node)] = inputs[node.key].present
+            elif isinstance(node, Number):
+                masks[id(node)] = np.zeros(shape, dtype=np.bool_)
+            else:
+                masks[id(node)] = _apply(node, args, years)[1]
+    return masks[id(formula.root)]
 
 
 def _input(ref: Ref, series: Series, shape: tuple[int, int]) -> Series:

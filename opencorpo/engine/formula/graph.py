@@ -42,7 +42,8 @@ def evaluation_order(dependencies: Mapping[str, Iterable[str]]) -> list[str]:
 
 def recalculation_order(dependencies: Mapping[str, Iterable[str]], changed: Iterable[str]) -> list[str]:
     """The formula keys that read any of `changed` (inputs or formulas), directly or through other formulas,
-    with every changed formula itself, in evaluation order: what to recompute after those keys changed."""
+    with every changed formula itself, in the order of `evaluation_order` (so it raises FormulaCycleError when
+    any formulas form a cycle): what to recompute after those keys changed."""
     reads = _materialised(dependencies)
     changed = set(changed)
     readers: dict[str, list[str]] = {}
@@ -56,7 +57,7 @@ def recalculation_order(dependencies: Mapping[str, Iterable[str]], changed: Iter
             if reader not in affected:
                 affected.add(reader)
                 pending.append(reader)
-    return evaluation_order({key: reads[key] for key in affected})
+    return [key for key in evaluation_order(reads) if key in affected]
 
 
 def _materialised(dependencies: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:

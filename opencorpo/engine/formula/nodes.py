@@ -178,7 +178,7 @@ def _render_node(node: Node, parts: list[tuple[str, int]]) -> tuple[str, int]:
     (left, left_precedence), (right, right_precedence) = parts
     precedence = PRECEDENCE[node.op]
     if node.op == "^":  # right-associative; its exponent is a signed operand
-        wrap_left, wrap_right = left_precedence < precedence, right_precedence < UNARY_PRECEDENCE
+        wrap_left, wrap_right = left_precedence <= precedence, right_precedence < UNARY_PRECEDENCE
     else:
         wrap_left, wrap_right = left_precedence < precedence, right_precedence <= precedence
     return f"{_wrapped(left, wrap_left)} {node.op} {_wrapped(right, wrap_right)}", precedence
