@@ -58,14 +58,14 @@ class ExplainView(APIView):
         return Response(cell_explain(cube=found, coordinate=coordinate, user=request.user))
 
 
-class SliceField(serializers.DictField):
-    child = serializers.ListField(child=serializers.CharField(max_length=64))
+def slice_field(**kwargs: Any) -> serializers.DictField:
+    return serializers.DictField(child=serializers.ListField(child=serializers.CharField(max_length=64)), **kwargs)
 
 
 class CopySerializer(serializers.Serializer[Any]):
-    source = serializers.CharField(max_length=64)
+    source = serializers.CharField(max_length=64)  # type: ignore[assignment]
     target = serializers.CharField(max_length=64)
-    where = SliceField(required=False, help_text="dimension → member codes (totals stand for their leaves)")
+    where = slice_field(required=False, help_text="dimension → member codes (totals stand for their leaves)")
 
 
 class VersionCopyView(APIView):
@@ -99,7 +99,7 @@ class VersionBranchView(APIView):
 class DiffSerializer(serializers.Serializer[Any]):
     version = serializers.CharField(max_length=64)
     reference = serializers.CharField(max_length=64)
-    where = SliceField(required=False)
+    where = slice_field(required=False)
 
 
 class VersionDiffView(APIView):

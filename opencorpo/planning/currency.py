@@ -71,7 +71,7 @@ def facts_in_currency(context: CubeContext, facts: Facts, currency: str) -> Fact
             parts_values.append(converted.values)
             if difference is not None:
                 weights = account.hierarchy.leaf_weights(difference[1])
-                closing = {leaf: cast(RateType, "closing") for leaf in rate_type_of}
+                closing: dict[int, RateType] = dict.fromkeys(rate_type_of, "closing")
                 at_closing = convert(
                     subset, currency_of=currency_of, rate_type_of=closing, table=table, target=currency, **options
                 )

@@ -17,6 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.db import connection
@@ -328,7 +329,7 @@ def _source_sums(
 ) -> dict[tuple[int | None, ...], dict[int, float]]:
     """Source facts summed per (matched members) and period; a fact counts for its member and every ancestor."""
     conditions = ["cube_id = %s", f"{account_slot} = %s", "period_id = ANY(%s)"]
-    params: list[object] = [source.cube.pk, account_id, periods]
+    params: list[Any] = [source.cube.pk, account_id, periods]
     for slot, leaves in fixed.items():
         conditions.append(f"{slot} = ANY(%s)")
         params.append(leaves)
@@ -380,7 +381,7 @@ def _stored(cube_id: int, slot: str, account_id: int, rows: list[Row], position:
             [cube_id, account_id, versions],
         )
         wanted = set(rows)
-        return {tuple(r[:8]): r[8] for r in cursor.fetchall() if _row_of(tuple(r[:8]), position) in wanted}  # type: ignore[arg-type]
+        return {tuple(r[:8]): r[8] for r in cursor.fetchall() if _row_of(tuple(r[:8]), position) in wanted}
 
 
 def _all_rows(item: Item, plan: FormulaPlan, context: CubeContext, position: int, versions: set[int]) -> set[Row]:

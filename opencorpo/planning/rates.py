@@ -38,8 +38,8 @@ def rates_set(*, model: Model, rows: list[dict[str, Any]]) -> dict[str, int]:
     }
     written = 0
     for number, row in enumerate(rows, start=1):
-        version = members.get((DimensionKind.VERSION, row.get("version")))
-        period = members.get((DimensionKind.TIME, row.get("period")))
+        version = members.get((DimensionKind.VERSION, str(row.get("version"))))
+        period = members.get((DimensionKind.TIME, str(row.get("period"))))
         currency, rate_type, rate = row.get("currency"), row.get("rate_type"), row.get("rate")
         problem = (
             f"there is no version {row.get('version')!r}"

@@ -65,8 +65,8 @@ def cells_spread(
             if not basis_version or version is None:
                 raise InvalidCell("Spreading by basis needs basis_version: the version whose values give the shares.")
             basis_id = visible.id_of(version, basis_version)
-            basis_values = _values(cube.pk, [(basis_id, *key[1:]) for key in keys])  # type: ignore[misc]
-            basis = np.array([basis_values.get((basis_id, *key[1:]), 0.0) for key in keys])  # type: ignore[arg-type]
+            basis_values = _values(cube.pk, [(basis_id, *key[1:]) for key in keys])
+            basis = np.array([basis_values.get((basis_id, *key[1:]), 0.0) for key in keys])
         result = spread(
             value,
             np.array([current.get(key, np.nan) for key in keys]),
@@ -162,4 +162,4 @@ def _values(cube_id: int, keys: list[Key]) -> dict[Key, float]:
             [cube_id, *columns],
         )
         wanted = set(keys)
-        return {key: row[8] for row in cursor.fetchall() if (key := tuple(row[:8])) in wanted}  # type: ignore[misc]
+        return {key: row[8] for row in cursor.fetchall() if (key := tuple(row[:8])) in wanted}

@@ -62,7 +62,8 @@ def _inside(allowed: dict[str, set[int]], cell: Cell) -> bool:
 
 def _cells(cube_id: int, version_id: int, allowed: dict[str, set[int]]) -> dict[Cell, float]:
     """The version's cells inside `allowed`, keyed without the version."""
-    conditions, params = ["cube_id = %s", "version_id = %s"], [cube_id, version_id]
+    conditions: list[str] = ["cube_id = %s", "version_id = %s"]
+    params: list[Any] = [cube_id, version_id]
     for slot, members in allowed.items():
         conditions.append(f"{slot} = ANY(%s)")
         params.append(sorted(members))
