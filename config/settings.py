@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "opencorpo.core",
     "opencorpo.accounts",
     "opencorpo.planning",
+    "opencorpo.dataio",
     "opencorpo.demo",
 ]
 
@@ -153,6 +154,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 # Lockout after repeated failures, per username and client address, so one attacker cannot lock everyone out.
+# Imports: limits for uploaded files (see opencorpo/dataio/guards.py); parsing runs in a limited child process.
+IMPORT_MAX_BYTES = get_int("OPENCORPO_IMPORT_MAX_BYTES", 50 * 2**20)
+IMPORT_MAX_ROWS = get_int("OPENCORPO_IMPORT_MAX_ROWS", 1_000_000)
+IMPORT_MEMORY_BYTES = get_int("OPENCORPO_IMPORT_MEMORY_BYTES", 2**30)
+IMPORT_SECONDS = get_int("OPENCORPO_IMPORT_SECONDS", 300)
+
 AXES_FAILURE_LIMIT = get_int("OPENCORPO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = get_int("OPENCORPO_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
