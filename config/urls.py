@@ -20,6 +20,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("jobs/<str:job_id>/retry", core.JobRetryView.as_view(), name="job-retry"),
     path("jobs/<str:job_id>/files/<str:name>", core.JobFileView.as_view(), name="job-file"),
     path("", include("opencorpo.planning.urls")),
+    path("", include("opencorpo.dataio.urls")),
 ]
 
 urlpatterns = [

@@ -328,6 +328,20 @@ def cmd_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data(args: argparse.Namespace) -> int:
+    """`opencorpo import` / `opencorpo export` (opencorpo/dataio/cli.py)."""
+    setup_django()
+    from opencorpo.core.errors import UserError
+    from opencorpo.dataio import cli
+
+    try:
+        return (cli.cmd_import if args.command == "import" else cli.cmd_export)(args, _fail)
+    except UserError as error:
+        return _fail(error.message)
+    except (OSError, ValueError) as error:
+        return _fail(f"{error}")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="opencorpo", description="OpenCorpo: planning cubes that write back.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -352,6 +366,9 @@ def _parser() -> argparse.ArgumentParser:
     imported = model_actions.add_parser("import", help="create a model from the bundle at PATH")
     imported.add_argument("path", help="a bundle folder or .zip")
     imported.add_argument("--code", help="create the model under this code instead of the bundle's")
+    from opencorpo.dataio.cli import add_parsers
+
+    add_parsers(sub)
     sub.add_parser("manage", help="run a Django management command", add_help=False)
     sub.add_parser("bench", help="generate benchmark data and measure the read and write paths", add_help=False)
     return parser
@@ -368,7 +385,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench = importlib.import_module("bench.cli")
         return _guarded(lambda: bench.main(argv[1:]))
     args = _parser().parse_args(argv)
-    handlers = {"demo": cmd_demo, "serve": cmd_serve, "worker": cmd_worker, "db": cmd_db, "model": cmd_model}
+    handlers = {
+        "demo": cmd_demo,
+        "serve": cmd_serve,
+        "worker": cmd_worker,
+        "db": cmd_db,
+        "model": cmd_model,
+        "import": cmd_data,
+        "export": cmd_data,
+    }
     from django.db.utils import OperationalError
 
     return _guarded(lambda: handlers[args.command](args), django_errors=(OperationalError,))

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from opencorpo.core import jobs, metrics
@@ -27,6 +27,7 @@ def job_submit(
     created_by: AbstractBaseUser | AnonymousUser | None = None,
     idempotency_key: str | None = None,
     check_permission: bool = True,
+    enqueue: bool = True,
 ) -> Job:
     """Create a queued Job and enqueue it once the transaction commits; the same key returns the same job."""
     job_kind = jobs.kind_of(kind)
@@ -46,7 +47,8 @@ def job_submit(
     except IntegrityError:  # a concurrent double submit with the same key won the race
         return Job.objects.get(kind=kind, idempotency_key=idempotency_key)
     metrics.JOBS_SUBMITTED.labels(kind).inc()
-    transaction.on_commit(lambda: _enqueue(job.id))
+    if enqueue:  # False: the caller runs it in-process (the command line)
+        transaction.on_commit(lambda: _enqueue(job.id))
     return job
 
 
@@ -57,7 +59,26 @@ def _enqueue(job_id: uuid.UUID) -> None:
 
 
 def job_run(job_id: str) -> Job | None:
-    """Run a job's handler once; a redelivered or duplicate message for a finished job changes nothing."""
+    """Run a job's handler once; a redelivered or duplicate message for a finished job changes nothing.
+
+    While a job runs, its runner holds a session advisory lock on the job, which PostgreSQL releases when the
+    runner's connection dies. A message for a running job whose lock is free was redelivered because its worker
+    died: that attempt rolled back, and the job is marked failed (retryable) instead of being run again blindly.
+    """
+    if not connection.in_atomic_block:
+        with connection.cursor() as cursor:  # taken before the status check, released when the job ends
+            cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [f"job:{job_id}"])
+            if not cursor.fetchone()[0]:
+                return Job.objects.filter(pk=job_id).first()  # a live runner has it: a duplicate message
+    try:
+        return _job_run_locked(job_id)
+    finally:
+        if not connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"job:{job_id}"])
+
+
+def _job_run_locked(job_id: str) -> Job | None:
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None:
@@ -65,7 +86,7 @@ def job_run(job_id: str) -> Job | None:
             return None
         if job.status in FINISHED_STATUSES:
             return job
-        if job.status == JobStatus.RUNNING:  # redelivered: the worker running it died (its transaction rolled back)
+        if job.status == JobStatus.RUNNING:  # redelivered, and no runner holds its lock: the worker died
             interrupted = (
                 f"The worker stopped while running this job (attempt {job.attempts}); nothing it was writing was "
                 "kept. Retry the job; if it stops again, the input may be too large for the worker's limits."
@@ -84,7 +105,8 @@ def job_run(job_id: str) -> Job | None:
     try:
         if job_kind is None:
             raise UserError(f"This worker does not know job kind {job.kind!r}; upgrade the worker.")
-        result = job_kind.handler(job.params, lambda percent, message: job_progress(job.pk, percent, message))
+        params = {**job.params, "_job": str(job.pk)}  # a handler's files go to job_folder(params["_job"])
+        result = job_kind.handler(params, lambda percent, message: job_progress(job.pk, percent, message))
     except JobCancelled:
         _finish(job, JobStatus.CANCELLED, error="Cancelled on request; nothing it was writing was kept.")
     except UserError as error:

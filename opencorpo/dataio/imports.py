@@ -62,6 +62,7 @@ def import_submit(
     slice_: dict[str, list[str]] | None = None,
     skip_bad_rows: bool = False,
     validate_only: bool = False,
+    enqueue: bool = True,
 ) -> ImportBatch:
     """Store the upload and queue its import job; the request returns at once with the batch and its job."""
     if mode not in ImportMode.values:
@@ -102,7 +103,9 @@ def import_submit(
     batch.signature = hashlib.sha256(canonical.encode()).hexdigest()
     with transaction.atomic():
         batch.save()
-        job = job_submit(kind="import.run", params={"batch": str(batch.pk)}, created_by=user, check_permission=False)
+        job = job_submit(
+            kind="import.run", params={"batch": str(batch.pk)}, created_by=user, check_permission=False, enqueue=enqueue
+        )
         ImportBatch.objects.filter(pk=batch.pk).update(job=job)
         batch.job = job
     return batch

@@ -25,6 +25,7 @@ def facts_load(
     with transaction.atomic(), connection.cursor() as cursor:
         Cube.objects.select_for_update().filter(pk=cube.pk).first()
         data_version = data_version_bump(cube.pk)  # rolled back with the load if nothing changes
+        cursor.execute("DROP TABLE IF EXISTS load_staging")  # a second load in the same transaction
         cursor.execute(
             "CREATE TEMP TABLE load_staging (version_id bigint, period_id bigint, m1 bigint, m2 bigint, m3 bigint, "
             "m4 bigint, m5 bigint, m6 bigint, value float8) ON COMMIT DROP"

@@ -155,6 +155,34 @@ class GridQuerySerializer(serializers.Serializer[Any]):
     columns = SelectionSerializer(many=True)
     filters = serializers.DictField(child=serializers.CharField(max_length=64), required=False, default=dict)
     variance = VarianceSerializer(required=False)
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}$", required=False, help_text="convert to this currency (leave out: as entered, per entity)"
+    )
+
+    def query(self) -> Any:
+        """The validated data as the grid service's GridQuery."""
+        from opencorpo.planning.grid import GridQuery, Selection
+
+        data = self.validated_data
+        variance = data.get("variance")
+
+        def selection(item: dict[str, Any]) -> Selection:
+            return Selection(**{**item, "members": tuple(item.get("members") or ())})
+
+        return GridQuery(
+            rows=tuple(selection(s) for s in data["rows"]),
+            columns=tuple(selection(s) for s in data["columns"]),
+            filters=dict(data["filters"]),
+            variance=(variance["version"], variance["reference"]) if variance else None,
+            currency=data.get("currency"),
+        )
+
+
+def grid_query(data: Any) -> Any:
+    """Validate a grid query body (400 with the fields at fault) and build the GridQuery."""
+    serializer = GridQuerySerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.query()
 
 
 class CellSerializer(serializers.Serializer[Any]):

@@ -15,7 +15,7 @@ from opencorpo.planning import structure
 from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.context import cube_get
 from opencorpo.planning.errors import InvalidCell, UnknownObject
-from opencorpo.planning.grid import GridQuery, Selection, grid_read
+from opencorpo.planning.grid import grid_read
 from opencorpo.planning.history import cell_history
 from opencorpo.planning.models import Dimension, DimensionKind, Member, Model
 from opencorpo.planning.permissions import CanRead, CanWriteCells, ReadOrModel
@@ -36,6 +36,7 @@ from opencorpo.planning.serializers import (
     ModelUpdateSerializer,
     VersionCreateSerializer,
     VersionLockSerializer,
+    grid_query,
 )
 
 AnyObject = inline_serializer("AnyObject", {"detail": serializers.DictField(required=False)})
@@ -230,19 +231,8 @@ class GridQueryView(APIView):
 
     @extend_schema(request=GridQuerySerializer, responses=AnyObject, summary="Read a grid: rows × columns × filters")
     def post(self, request: Request, model: str, cube: str) -> Response:
-        data = valid(GridQuerySerializer, request.data)
-        variance = data.get("variance")
-        query = GridQuery(
-            rows=tuple(Selection(**_selection(s)) for s in data["rows"]),
-            columns=tuple(Selection(**_selection(s)) for s in data["columns"]),
-            filters=dict(data["filters"]),
-            variance=(variance["version"], variance["reference"]) if variance else None,
-        )
+        query = grid_query(request.data)
         return Response(grid_read(cube=cube_get(model_code=model, cube_code=cube), query=query, user=request.user))
-
-
-def _selection(data: dict[str, Any]) -> dict[str, Any]:
-    return {**data, "members": tuple(data.get("members") or ())}
 
 
 class CellsWriteView(APIView):

@@ -20,7 +20,7 @@ calls: list[dict[str, Any]] = []
 
 @jobs.register("test.echo", may_submit=lambda user: user.is_authenticated, description="test")
 def _echo(params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
-    calls.append(params)
+    calls.append({k: v for k, v in params.items() if k != "_job"})  # _job: the id the runner passes
     progress(40, "halfway")
     if params.get("fail") == "user":
         raise UserError("Column B has no header; add one and upload again.")
