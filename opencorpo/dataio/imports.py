@@ -184,19 +184,30 @@ def _stage(batch: ImportBatch, table: Any, stage: str, progress: Progress) -> tu
             f"CREATE UNLOGGED TABLE {stage} (line integer, version_id bigint, period_id bigint, m1 bigint, m2 bigint, "
             "m3 bigint, m4 bigint, m5 bigint, m6 bigint, value float8)"
         )
-        with cursor.copy(f"COPY {stage} (line, {SLOTS}, value) FROM STDIN") as copy:
-            for index, row in enumerate(table.iter_rows()):
-                line = table.header_line + 1 + index
-                key, value, problems = mapper.map(row)
-                errors.extend((line, column, raw, reason) for column, raw, reason in problems)
-                if key is not None and value is not None:
-                    copy.write_row((line, *key, value))
-                    count += 1
-                    code = version.members[key[0]].code if version is not None else ""
-                    totals[code] = totals.get(code, 0.0) + value
-                if index and index % PROGRESS_EVERY == 0:
-                    progress(10 + 60 * index // max(table.rows, 1), f"Checked {index:,} of {table.rows:,} rows")
+        pending: list[tuple[Any, ...]] = []
+        for index, row in enumerate(table.iter_rows(), start=1):
+            line = table.header_line + index
+            key, value, problems = mapper.map(row)
+            errors.extend((line, column, raw, reason) for column, raw, reason in problems)
+            if key is not None and value is not None:
+                pending.append((line, *key, value))
+                code = version.members[key[0]].code if version is not None else ""
+                totals[code] = totals.get(code, 0.0) + value
+            if index % PROGRESS_EVERY == 0:
+                count += _copy(cursor, stage, pending)
+                pending = []
+                progress(10 + 60 * index // max(table.rows, 1), f"Checked {index:,} of {table.rows:,} rows")
+        count += _copy(cursor, stage, pending)
     return errors, totals, count
+
+
+def _copy(cursor: Any, stage: str, rows: list[tuple[Any, ...]]) -> int:
+    """COPY a chunk (progress is reported between chunks: the connection is busy during a COPY)."""
+    if rows:
+        with cursor.copy(f"COPY {stage} (line, {SLOTS}, value) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return len(rows)
 
 
 def _duplicates(stage: str, header_line: int) -> list[tuple[int, str, str, str]]:

@@ -23,6 +23,8 @@ from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.grid import GridQuery, Selection, grid_read
 from opencorpo.planning.models import Allocation, Cube, DimensionKind, FactChange, Member, Model
 from opencorpo.planning.rates import rates_list, rates_set
+from tests.planning.conftest import ACCOUNTS as CONFTEST_ACCOUNTS
+from tests.planning.conftest import ENTITIES
 from tests.planning.test_cells import value
 
 pytestmark = pytest.mark.django_db
@@ -361,3 +363,33 @@ def test_the_cli_round_trip_and_its_one_line_errors(small, cube, tmp_path, capsy
     assert capsys.readouterr().err.startswith("opencorpo: there is no model 'nope'")
     assert main(["model", "import", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_commits_whole_and_a_refused_one_rolls_back_every_table_and_partition(
+    transactional_db, tmp_path, capsys
+):
+    model = structure.model_create(code="tx", name="Tx", first_fiscal_year=2026, years=1)
+    structure.members_bulk(dimension=model.dimensions.get(kind=DimensionKind.ACCOUNT), upserts=CONFTEST_ACCOUNTS)
+    structure.members_bulk(dimension=model.dimensions.get(kind=DimensionKind.ENTITY), upserts=ENTITIES)
+    cube = structure.cube_create(
+        model=model, code="pl", name="P&L", dimensions=["account", "entity", "time", "version"]
+    )
+    structure.member_update(member=model.dimensions.get(code="account").members.get(code="WAGES"), formula="RENT * 2")
+    cells_write(cube=cube, cells=[CellWrite(at("RENT", "E1", "2026-01", "budget"), 3.0)], user=None)
+    assert main(["model", "export", "tx", str(tmp_path / "tx")]) == 0
+    assert main(["model", "import", str(tmp_path / "tx"), "--code", "tx2"]) == 0
+    assert not connection.in_atomic_block  # so the import committed on its own
+    assert value(Cube.objects.get(model__code="tx2"), "WAGES", "E1", "2026-01") == 6.0
+
+    def partitions() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'planning_fact_c%%'")
+            return int(cursor.fetchone()[0])
+
+    before = (partitions(), Model.objects.count(), FactChange.objects.count(), Member.objects.count())
+    accounts = (tmp_path / "tx/dimensions/account.yaml").read_text()
+    (tmp_path / "tx/dimensions/account.yaml").write_text(accounts.replace("formula: RENT * 2", "formula: RENT *"))
+    assert main(["model", "import", str(tmp_path / "tx"), "--code", "tx3"]) == 2  # refused after the data is in
+    assert capsys.readouterr().err.splitlines()[-1].startswith("opencorpo: dimensions/account.yaml: Formula of 'WAGES'")
+    assert (partitions(), Model.objects.count(), FactChange.objects.count(), Member.objects.count()) == before
