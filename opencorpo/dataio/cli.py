@@ -85,6 +85,7 @@ def cmd_export(args: argparse.Namespace, fail: Any) -> int:
     job = Job.objects.get(pk=job.pk)
     if job.status != "succeeded":
         return int(fail(job.error))
-    shutil.copyfile(job_folder(job.pk) / job.result["files"][0], output)
-    print(f"Wrote {output} ({job.result['rows']} rows).", file=sys.stderr)
+    result = job.result or {}
+    shutil.copyfile(job_folder(job.pk) / result["files"][0], output)
+    print(f"Wrote {output} ({result['rows']} rows).", file=sys.stderr)
     return 0

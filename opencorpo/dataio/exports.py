@@ -22,7 +22,7 @@ from opencorpo.dataio.imports import limits
 from opencorpo.dataio.reading import read_table
 from opencorpo.dataio.template import META_SHEET, PLAN_SHEET, TemplateError, read_template, write_template
 from opencorpo.planning.cells import CellWrite, cells_write
-from opencorpo.planning.changes import current_values
+from opencorpo.planning.changes import Key, current_values
 from opencorpo.planning.context import CubeContext, cube_context
 from opencorpo.planning.errors import StaleWrite
 from opencorpo.planning.grid import grid_read
@@ -154,7 +154,8 @@ def template_apply(params: dict[str, Any], progress: Progress) -> dict[str, Any]
     current = current_values(cube.pk, keys)
     conflicts, writes = [], []
     for cell, stamp, key in zip(changed, stamps, keys, strict=True):
-        now, version = current.get(key, (None, 0))
+        found = current.get(key)
+        now, version = found if found is not None else (None, 0)
         if version != stamp["v"]:
             conflicts.append(
                 {"coordinate": stamp["c"], "yours": cell.value, "theirs": now, "downloaded": cell.original}
@@ -180,9 +181,9 @@ def _rows(path: Path, filename: str, sheet: str) -> list[list[str]]:
         table.discard()
 
 
-def _key(cube: Cube, coordinate: dict[str, str]) -> tuple[int, ...]:
+def _key(cube: Cube, coordinate: dict[str, str]) -> Key:
     context = cube_context(cube)
     slots = dict.fromkeys(FACT_SLOTS, 0)
     for info in context.dimensions:
         slots[info.slot] = info.id_of(coordinate[info.dimension.code])
-    return tuple(slots[s] for s in FACT_SLOTS)
+    return tuple(slots[s] for s in FACT_SLOTS)  # type: ignore[return-value]

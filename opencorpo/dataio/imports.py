@@ -256,7 +256,7 @@ def _apply(batch: ImportBatch, stage: str) -> int:
     """One transaction: (replace: clear the slice's other cells) upsert or add, audit, recalculate formulas."""
     cube = batch.cube
     user_id = batch.created_by_id
-    params = {"cube": cube.pk, "model": cube.model_id, "batch": str(batch.pk), "user": user_id}
+    params: dict[str, Any] = {"cube": cube.pk, "model": cube.model_id, "batch": str(batch.pk), "user": user_id}
     with transaction.atomic(), connection.cursor() as cursor:
         cube_lock(cube.pk)
         params["version"] = data_version_bump(cube.pk)
@@ -283,7 +283,7 @@ def _apply(batch: ImportBatch, stage: str) -> int:
                 FROM written w JOIN before b USING ({SLOTS})""",
             params,
         )
-        changed += cursor.rowcount
+        changed += int(cursor.rowcount)
         if not changed:
             transaction.set_rollback(True)  # nothing changed: keep the data version (and caches)
         else:
@@ -352,7 +352,7 @@ def import_undo(*, batch: ImportBatch, user: Any) -> dict[str, Any]:
                 "Undo the later changes first, or correct the cells by hand.",
                 extra={"changed_since": len(moved)},
             )
-        changes: list[Change] = [(tuple(row[:8]), row[9], row[8]) for row in rows]  # type: ignore[misc]
+        changes: list[Change] = [(tuple(row[:8]), row[9], row[8]) for row in rows]
         undo_batch = uuid.uuid4()
         user_id = user.pk if user is not None and user.is_authenticated else None
         changes_apply(batch.cube, changes, batch=undo_batch, user_id=user_id, source="undo")

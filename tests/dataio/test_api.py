@@ -117,3 +117,28 @@ def test_a_template_round_trip_writes_changes_and_reports_conflicts(planner, cub
     [conflict] = job["result"]["conflicts"]
     assert (conflict["yours"], conflict["theirs"], conflict["downloaded"]) == (35.0, 31.0, 30.0)
     assert value(cube, "RENT", "E1", "2026-01") == 31.0
+
+
+def test_an_exported_workbook_recalculated_by_libreoffice_gives_the_api_totals(planner, cube, tmp_path):
+    from tests.dataio.test_exports import recalculated
+
+    cells = [
+        CellWrite(at(a, e, m), float(v))
+        for a, e, m, v in [
+            ("SALES", "E1", "2026-01", 100),
+            ("DISC", "E1", "2026-01", 7),
+            ("RENT", "E1", "2026-01", 30),
+            ("WAGES", "E1", "2026-02", 45.5),
+            ("SALES", "E2", "2026-02", 10),
+        ]
+    ]
+    cells_write(cube=cube, cells=cells, user=None)
+    query = {**QUERY, "filters": {"entity": "EAST", "version": "budget"}}
+    api = planner.post(f"{API}/cubes/pl/query", query, content_type="application/json").json()
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(export(planner, "xlsx", query))
+    sheet = recalculated(path, tmp_path).active
+    rows = {row[0].value: [cell.value for cell in row[1:3]] for row in sheet.iter_rows() if row[0].value}
+    for header, values in zip(api["rows"]["headers"], api["values"], strict=True):
+        label = f"{header[0]['code']} {header[0]['name']}"
+        assert [v or 0 for v in rows[label]] == pytest.approx([v or 0 for v in values]), label  # NI = 100−7−30 …

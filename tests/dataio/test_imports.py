@@ -139,7 +139,7 @@ def test_mapping_tables_names_period_formats_sign_flips_and_decimal_commas(cube)
         ["6100", "West one", "202604", "(10)"],
         ["4000", "East two", "FY2026-P05", "2"],
     ]
-    batch, job = run(cube, text(rows, header=("GL", "Site", "Period", "Amount"), delimiter=";"), mapping=mapping)
+    _, job = run(cube, text(rows, header=("GL", "Site", "Period", "Amount"), delimiter=";"), mapping=mapping)
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert value(cube, "SALES", "E1", "2026-03", "actual") == -1234.5
     assert value(cube, "RENT", "W1", "2026-04", "actual") == -10.0
@@ -158,7 +158,7 @@ def test_add_and_replace_modes(cube):
     )
     run(cube, text([["SALES", "E1", "2026-01", "1"]]), mode="add")
     assert value(cube, "SALES", "E1", "2026-01", "actual") == 6.0
-    batch, job = run(cube, text([["SALES", "E1", "2026-01", "3"]]), mode="replace", slice_={"entity": ["EAST"]})
+    _, job = run(cube, text([["SALES", "E1", "2026-01", "3"]]), mode="replace", slice_={"entity": ["EAST"]})
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert value(cube, "SALES", "E1", "2026-01", "actual") == 3.0
     assert value(cube, "RENT", "E2", "2026-01", "actual") is None  # in the slice, not in the file: cleared
@@ -202,3 +202,59 @@ def test_a_formula_depending_on_imported_accounts_is_recalculated(cube):
     assert job.status == JobStatus.SUCCEEDED and value(cube, "SALES", "E1", "2026-01", "actual") == 12.0
     assert FactChange.objects.filter(batch=batch.pk, source="formula").count() == 1
     ImportBatch.objects.all()
+
+
+@pytest.fixture(scope="module")
+def hostile_files(tmp_path_factory):
+    from tests.dataio.hostile import build
+
+    return build(tmp_path_factory.mktemp("hostile"))
+
+
+HOSTILE = [
+    "pdf",
+    "binary",
+    "xls",
+    "exe",
+    "xlsm",
+    "vba",
+    "ratio",
+    "total",
+    "entries",
+    "traversal",
+    "absolute",
+    "encrypted",
+    "farcell",
+    "farcell_nodim",
+    "sst_bomb",
+    "laughs_sst",
+    "laughs_sheet",
+    "nul",
+    "ragged",
+    "duplicate",
+    "blank_header",
+]
+
+
+@pytest.mark.parametrize("key", HOSTILE)
+def test_a_hostile_or_invalid_file_fails_its_job_with_a_message_and_changes_nothing(cube, hostile_files, key):
+    path = hostile_files[key]
+    batch, job = run(cube, path.read_bytes(), filename=path.name)
+    assert job.status == JobStatus.FAILED and batch.status != ImportStatus.APPLIED
+    assert job.error and "unexpectedly" not in job.error, job.error  # the reader's own message, not a crash
+    assert facts(cube) == 0 and not FactChange.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_at_upload(cube, settings, hostile_files):
+    from opencorpo.dataio.guards import FileRejected
+
+    settings.IMPORT_MAX_BYTES = 2 * 2**20
+    with pytest.raises(FileRejected, match="larger than 2 MiB"):
+        import_submit(
+            cube=cube,
+            user=None,
+            upload=io.BytesIO(hostile_files["oversized"].read_bytes()),
+            filename="big.csv",
+            mapping=MAPPING,
+        )
+    assert not ImportBatch.objects.exists()
