@@ -163,9 +163,10 @@ def _answer(
         facts, shape, snapshot_due = _facts(context, axes, filters, extra, data_version, path)
     values = aggregate(shape, facts, axes)
     shape2d = (int(np.prod([len(a.members) for a in rows])), int(np.prod([len(a.members) for a in columns])))
-    editable, versions = _editability(context, visible, rows, columns, filters)
+    editable, versions, reasons = _editability(context, visible, rows, columns, filters)
     if query.currency:  # converted numbers are read-only: values are entered in the entity's currency
         editable = [[False] * len(row) for row in editable]
+        reasons = [[reason or "converted" for reason in row] for row in reasons]
     answer: dict[str, Any] = {
         "cube": context.cube.code,
         "data_version": data_version,
@@ -175,6 +176,7 @@ def _answer(
         "values": _json_matrix(values.reshape(shape2d)),
         "editable": editable,
         "row_versions": versions,
+        "reasons": reasons,
         "currency": query.currency,
     }
     if query.variance:
@@ -240,30 +242,48 @@ def _cell_members(context: CubeContext, rows: list[Axis], columns: list[Axis], f
         ]
 
 
+REASONS = ("locked", "no_access", "calculated", "total")  # why a cell is read-only, strongest first
+
+
 def _editability(
     context: CubeContext, visible: Visible, rows: list[Axis], columns: list[Axis], filters: list[Axis]
-) -> tuple[list[list[bool]], list[list[int | None]]]:
-    """Which cells take input (leaf in every dimension, not a ratio, version open), with their row versions."""
+) -> tuple[list[list[bool]], list[list[int | None]], list[list[str | None]]]:
+    """Which cells take input (leaf in every dimension, not calculated, open, writable), with their row versions
+    and, for the others, why not (one of REASONS)."""
 
-    def open_members(axis: Axis) -> np.ndarray:
+    def rank(axis: Axis) -> np.ndarray:  # per member: 0 = open, else 1 + the index of its strongest reason
         info = context.info(axis.dimension)
-        flags = [
-            info.hierarchy.is_leaf(m)
-            and visible.writable(info, m)
-            and not info.members[m].is_calculated
-            and not info.closed(m)
-            for m in axis.members
-        ]
-        return np.array(flags, dtype=bool)
+        ranks = []
+        for m in axis.members:
+            member = info.members[m]
+            found = [
+                info.closed(m),
+                not visible.writable(info, m),
+                member.is_calculated and info.dimension.kind == DimensionKind.ACCOUNT,
+                not info.hierarchy.is_leaf(m),
+            ]
+            ranks.append(next((i + 1 for i, hit in enumerate(found) if hit), 0))
+        return np.array(ranks, dtype=np.int64)
 
-    def combined(axes: list[Axis]) -> np.ndarray:
-        result = np.ones(1, dtype=bool)
+    def combined_rank(axes: list[Axis]) -> np.ndarray:
+        result = np.zeros(1, dtype=np.int64)
         for axis in axes:
-            result = np.logical_and.outer(result, open_members(axis)).ravel()
+            ranks = rank(axis)
+            result = np.where(
+                (result[:, None] == 0) | ((ranks[None, :] != 0) & (ranks[None, :] < result[:, None])),
+                ranks[None, :],
+                result[:, None],
+            ).ravel()
         return result
 
-    fixed_ok = bool(combined(filters).all())
-    grid = np.logical_and.outer(combined(rows), combined(columns)) & fixed_ok
+    def strongest(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.where((a == 0) | ((b != 0) & (b < a)), b, a)
+
+    fixed_rank = combined_rank(filters)[0]
+    cell_rank = strongest(combined_rank(rows)[:, None], combined_rank(columns)[None, :])
+    cell_rank = strongest(cell_rank, np.full_like(cell_rank, fixed_rank))
+    grid = cell_rank == 0
+    reasons = [[None if r == 0 else REASONS[r - 1] for r in row] for row in cell_rank.tolist()]
     slot_of = {info.dimension.code: info.slot for info in context.dimensions}
     row_combos = list(itertools.product(*(a.members for a in rows)))
     column_combos = list(itertools.product(*(a.members for a in columns)))
@@ -284,7 +304,7 @@ def _editability(
     versions: list[list[int | None]] = [[None] * grid.shape[1] for _ in range(grid.shape[0])]
     for r, c, key in cells:
         versions[r][c] = found.get(tuple(key.get(slot, 0) for slot in FACT_SLOTS), 0)
-    return grid.tolist(), versions
+    return grid.tolist(), versions, reasons
 
 
 def _variance(

@@ -210,3 +210,28 @@ def _check_rollups(answer):
     for r in range(len(rows)):
         leaf_values = [values[r][c] for c in leaf_columns if values[r][c] is not None]
         assert values[r][0] == (pytest.approx(sum(leaf_values), abs=1e-6) if leaf_values else None)
+
+
+def test_read_only_cells_say_why(cube):
+    from opencorpo.accounts.roles import Role
+    from opencorpo.planning import structure
+    from opencorpo.planning.models import Member
+    from tests.accounts.test_access import grant
+    from tests.factories import make_user
+
+    structure.member_update(member=Member.objects.get(dimension__model=cube.model, code="2026-02"), locked=True)
+    planner = make_user("pia", Role.PLANNER)
+    grant(cube, planner, "entity", "EAST", "write")
+    grant(cube, planner, "entity", "W1", "read")
+    query = GridQuery(
+        rows=(Selection("account", members=("SALES", "MARGIN", "REV")),),
+        columns=(Selection("entity", members=("E1", "W1")), Selection("time", members=("2026-01", "2026-02"))),
+        filters={"version": "budget"},
+    )
+    answer = grid_read(cube=cube, query=query, user=planner)
+    assert answer["reasons"] == [
+        [None, "locked", "no_access", "locked"],
+        ["calculated", "locked", "no_access", "locked"],
+        ["total", "locked", "no_access", "locked"],
+    ]
+    assert answer["editable"][0] == [True, False, False, False]
