@@ -31,6 +31,7 @@ class SpreadSerializer(serializers.Serializer[Any]):
     value = serializers.FloatField()
     method = serializers.ChoiceField(choices=["proportional", "even", "basis"], default="proportional")
     basis_version = serializers.CharField(max_length=64, required=False)
+    basis_account = serializers.CharField(max_length=64, required=False, help_text="a driver account for the shares")
     held = serializers.ListField(child=serializers.DictField(child=serializers.CharField()), default=list)
     precision = serializers.IntegerField(min_value=0, max_value=6, default=2)
 

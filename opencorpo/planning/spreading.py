@@ -32,6 +32,7 @@ def cells_spread(
     user: Any,
     method: SpreadMethod = "proportional",
     basis_version: str | None = None,
+    basis_account: str | None = None,
     held: list[dict[str, str]] | None = None,
     precision: int = 2,
 ) -> dict[str, Any]:
@@ -56,17 +57,12 @@ def cells_spread(
     fixed = _fixed_cells(leaf_sets, keys, notes)
     for cell in held or []:
         fixed.add(_held_key(visible, cell, set(keys)))
-    version = context.of_kind(DimensionKind.VERSION)
     with transaction.atomic():
         cube_lock(cube.pk)
         current = _values(cube.pk, keys)
         basis = None
         if method == "basis":
-            if not basis_version or version is None:
-                raise InvalidCell("Spreading by basis needs basis_version: the version whose values give the shares.")
-            basis_id = visible.id_of(version, basis_version)
-            basis_values = _values(cube.pk, [(basis_id, *key[1:]) for key in keys])
-            basis = np.array([basis_values.get((basis_id, *key[1:]), 0.0) for key in keys])
+            basis = _basis(context, visible, keys, basis_version, basis_account)
         result = spread(
             value,
             np.array([current.get(key, np.nan) for key in keys]),
@@ -92,6 +88,25 @@ def cells_spread(
         "notes": [*notes, *([result.note] if result.note else [])],
         "data_version": data_version,
     }
+
+
+def _basis(
+    context: Any, visible: Visible, keys: list[Key], basis_version: str | None, basis_account: str | None
+) -> np.ndarray:
+    """Shares from another version's values, or from a driver account's values at the same cells (or both)."""
+    if not basis_version and not basis_account:
+        raise InvalidCell(
+            "Spreading by basis needs basis_version (the version whose values give the shares) or basis_account "
+            "(a driver such as headcount or units)."
+        )
+    swaps: dict[int, int] = {}
+    for kind, code in ((DimensionKind.VERSION, basis_version), (DimensionKind.ACCOUNT, basis_account)):
+        info = context.of_kind(kind)
+        if code and info is not None:
+            swaps[FACT_SLOTS.index(info.slot)] = visible.id_of(info, code)
+    sources = [tuple(swaps.get(i, part) for i, part in enumerate(key)) for key in keys]
+    found = _values(context.cube.pk, sources)  # type: ignore[arg-type]
+    return np.array([found.get(source, 0.0) for source in sources])  # type: ignore[arg-type]
 
 
 def _leaves(visible: Visible, info: DimensionInfo, code: str) -> list[int]:
