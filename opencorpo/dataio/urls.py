@@ -10,6 +10,11 @@ urlpatterns = [
     path(f"{C}/mappings/", views.MappingListView.as_view(), name="mapping-list"),
     path(f"{C}/exports/", views.ExportView.as_view(), name="export"),
     path(f"{C}/templates/", views.TemplateUploadView.as_view(), name="template-upload"),
+    path(
+        "models/<str:model>/dimensions/<str:dimension>/import",
+        views.MemberImportView.as_view(),
+        name="member-import",
+    ),
     path("models/<str:model>/imports/<str:batch>", views.ImportDetailView.as_view(), name="import-detail"),
     path("models/<str:model>/imports/<str:batch>/undo", views.ImportUndoView.as_view(), name="import-undo"),
 ]

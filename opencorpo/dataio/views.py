@@ -19,7 +19,7 @@ from opencorpo.dataio.imports import import_submit, import_undo
 from opencorpo.dataio.models import ImportBatch, ImportMode, SavedMapping
 from opencorpo.planning.context import cube_get
 from opencorpo.planning.errors import InvalidStructure, UnknownObject
-from opencorpo.planning.permissions import CanRead, CanWriteCells
+from opencorpo.planning.permissions import CanRead, CanWriteCells, ReadOrModel
 from opencorpo.planning.serializers import GridQuerySerializer, code_field
 from opencorpo.planning.views import AnyObject, valid
 
@@ -196,3 +196,33 @@ class TemplateUploadView(APIView):
         found = cube_get(model_code=model, cube_code=cube)
         job = template_submit(cube=found, user=request.user, upload=upload, filename=upload.name)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MemberImportView(APIView):
+    permission_classes = [ReadOrModel]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": inline_serializer("MemberUpload", {"file": serializers.FileField()})},
+        responses=inline_serializer("MemberImport", {k: serializers.IntegerField() for k in ("created", "updated")}),
+        summary="Import members in parent–child form (code, name, parent, fields; other columns become attributes)",
+    )
+    def post(self, request: Request, model: str, dimension: str) -> Response:
+        import tempfile
+        from pathlib import Path
+
+        from opencorpo.dataio.members import members_import
+        from opencorpo.planning.views import dimension_get
+
+        upload = request.data.get("file")
+        if upload is None or not hasattr(upload, "read"):
+            raise UserError("Attach the members file as 'file'.", fields={"file": ["required"]})
+        with tempfile.TemporaryDirectory(prefix="opencorpo-members-") as folder:
+            result = members_import(
+                dimension=dimension_get(model, dimension),
+                upload=upload,
+                filename=upload.name,
+                folder=Path(folder),
+                user=request.user,
+            )
+        return Response(result)
