@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -15,6 +16,10 @@ from opencorpo.core.observability import request_id_var
 from opencorpo.engine.errors import EngineError
 
 logger = logging.getLogger(__name__)
+
+
+CLOSED_MARK = "opencorpo-closed:"  # raised by the planning_fact triggers (planning migration 0006)
+CLOSED_MESSAGE = "The version or period is locked; ask an approver to unlock it before changing values."
 
 
 class UserError(Exception):
@@ -70,6 +75,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(error_body(exc.code, exc.message, fields=exc.fields, **exc.extra), status=exc.status_code)
     if isinstance(exc, EngineError):  # a model the engine cannot evaluate: the message names the members at fault
         return Response(error_body("invalid_model", exc.message), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, IntegrityError) and CLOSED_MARK in str(exc):  # the database's own lock guard refused
+        return Response(error_body("version_locked", CLOSED_MESSAGE), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

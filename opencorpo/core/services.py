@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from opencorpo.core import jobs, metrics
-from opencorpo.core.errors import Conflict, Forbidden, UserError
+from opencorpo.core.errors import CLOSED_MARK, CLOSED_MESSAGE, Conflict, Forbidden, UserError
 from opencorpo.core.models import FINISHED_STATUSES, Job, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,10 @@ def _job_run_locked(job_id: str) -> Job | None:
         _finish(job, JobStatus.CANCELLED, error="Cancelled on request; nothing it was writing was kept.")
     except UserError as error:
         _finish(job, JobStatus.FAILED, error=error.message, result=error.extra or None)
+    except IntegrityError as error:
+        if CLOSED_MARK not in str(error):
+            raise
+        _finish(job, JobStatus.FAILED, error=CLOSED_MESSAGE)
     except Exception:
         logger.exception("job crashed", extra={"job_id": str(job.pk), "kind": job.kind})
         _finish(

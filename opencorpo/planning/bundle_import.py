@@ -455,6 +455,7 @@ def _write(source: BundleSource, plan: _Plan) -> Model:
         with connection.cursor() as cursor:  # its staging table lives until commit; the next cube makes its own
             cursor.execute("DROP TABLE IF EXISTS load_staging")
     _formulas_write(plan, made)
+    _locks_write(plan, made)  # last: the database refuses writes into locked versions and closed periods
     if plan.rates:
         with _about("rates.csv"):
             rates_set(model=model, rows=plan.rates)
@@ -480,8 +481,14 @@ def _formulas_write(plan: _Plan, made: dict[str, Dimension]) -> None:
         if rows:
             with _about(f"dimensions/{code}.yaml"):
                 structure.members_bulk(dimension=made[code], upserts=rows)
-    locks = [{"code": m["code"], "locked": m.get("locked", False)} for m in versions.members]
-    structure.members_bulk(dimension=made[versions.code], upserts=locks)
+
+
+def _locks_write(plan: _Plan, made: dict[str, Dimension]) -> None:
+    for spec in plan.dimensions.values():
+        if spec.kind in (DimensionKind.VERSION, DimensionKind.TIME):
+            locks = [{"code": str(m["code"]), "locked": m.get("locked", False)} for m in spec.members]
+            if locks:
+                structure.members_bulk(dimension=made[spec.code], upserts=locks)
 
 
 def _dimension_write(model: Model, spec: _Dimension) -> Dimension:
@@ -492,16 +499,13 @@ def _dimension_write(model: Model, spec: _Dimension) -> Dimension:
         if dimension.name != spec.name:
             structure.dimension_update(dimension=dimension, name=spec.name)
     if spec.kind == DimensionKind.TIME:
-        closed = [{"code": str(m["code"]), "locked": m["locked"]} for m in spec.members]
-        if closed:
-            structure.members_bulk(dimension=dimension, upserts=closed)
-        return dimension
+        return dimension  # the calendar is model_create's; its locks come last (_locks_write)
     upserts = [
         {
             **{key: value for key, value in MEMBER_DEFAULTS.items() if key != "formula"},
             "attributes": {},
             **dict.fromkeys(REFERENCES, ""),
-            **{key: value for key, value in member.items() if key != "formula"},
+            **{key: value for key, value in member.items() if key not in ("formula", "locked")},
         }
         for member in spec.members
     ]  # every field given: members model_create made (the default versions) take the bundle's values whole

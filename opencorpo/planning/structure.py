@@ -372,4 +372,22 @@ def _touched(dimension: Dimension) -> None:
         from opencorpo.planning.formulas import formulas_check  # formulas read cubes through this module
 
         formulas_check(dimension)
+    if dimension.kind in (DimensionKind.VERSION, DimensionKind.TIME):
+        closed_refresh(dimension.pk)
     Dimension.objects.filter(pk=dimension.pk).update(structure_version=F("structure_version") + 1)
+
+
+def closed_refresh(dimension_id: int) -> None:
+    """Keep the database's lock guard (planning_closed) in step: locked members and everything under them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM planning_closed WHERE member_id IN (SELECT id FROM planning_member WHERE dimension_id = %s)",
+            [dimension_id],
+        )
+        cursor.execute(
+            """WITH RECURSIVE down AS (
+                   SELECT id FROM planning_member WHERE dimension_id = %s AND locked
+                   UNION SELECT m.id FROM planning_member m JOIN down d ON m.parent_id = d.id)
+               INSERT INTO planning_closed (member_id) SELECT id FROM down ON CONFLICT DO NOTHING""",
+            [dimension_id],
+        )

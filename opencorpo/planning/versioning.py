@@ -201,6 +201,8 @@ def version_merge(*, branch: str, model: Model, user: Any, choices: dict[str, An
     record = found.first()
     if record is None:
         raise InvalidQuery(f"Version {branch!r} is not a branch; only branched versions can be merged.")
+    if record.base.locked:
+        raise VersionLocked(f"Version {record.base.code!r} is locked; ask an approver to unlock it before merging.")
     batch = uuid.uuid4()
     user_id = user.pk if user is not None and user.is_authenticated else None
     applied = 0

@@ -128,3 +128,34 @@ def test_a_closed_period_refuses_writes_to_its_months_by_name(cube):
         filters={"entity": "E1", "version": "budget"},
     )
     assert grid_read(cube=cube, query=query)["editable"] == [[False, True]]
+
+
+def test_the_database_itself_refuses_writes_into_a_locked_version_or_closed_period(cube):
+    from django.db import IntegrityError, transaction
+
+    from opencorpo.planning.loads import facts_load
+
+    cells_write(
+        cube=cube, cells=[CellWrite(at("SALES"), 100.0), CellWrite(at("SALES", time="2026-05"), 5.0)], user=None
+    )
+    budget = Member.objects.get(dimension__model=cube.model, code="budget")
+    structure.version_lock(version=budget, locked=True)
+    for statement in (
+        "UPDATE planning_fact SET value = 1 WHERE cube_id = %s",
+        "DELETE FROM planning_fact WHERE cube_id = %s",
+    ):
+        with pytest.raises(IntegrityError, match="opencorpo-closed"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(statement, [cube.pk])
+    structure.version_lock(version=budget, locked=False)
+    quarter = Member.objects.get(dimension__model=cube.model, code="FY2026-Q2")
+    structure.member_update(member=quarter, locked=True)  # closes April, May and June
+    row = (budget.pk, Member.objects.get(dimension__model=cube.model, code="2026-05").pk)
+    sales = Member.objects.get(dimension__model=cube.model, code="SALES").pk
+    e1 = Member.objects.get(dimension__model=cube.model, code="E1").pk
+    with pytest.raises(IntegrityError, match="opencorpo-closed"):  # a system load that checks nothing itself
+        facts_load(cube=cube, rows=[(*row, sales, e1, 0, 0, 0, 0, 9.0)], source="api")
+    assert value(cube, "SALES", "E1", "2026-05") == 5.0
+    structure.member_update(member=quarter, locked=False)
+    facts_load(cube=cube, rows=[(*row, sales, e1, 0, 0, 0, 0, 9.0)], source="api")
+    assert value(cube, "SALES", "E1", "2026-05") == 9.0
