@@ -144,9 +144,8 @@ def test_the_database_itself_refuses_writes_into_a_locked_version_or_closed_peri
         "UPDATE planning_fact SET value = 1 WHERE cube_id = %s",
         "DELETE FROM planning_fact WHERE cube_id = %s",
     ):
-        with pytest.raises(IntegrityError, match="opencorpo-closed"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement, [cube.pk])
+        with pytest.raises(IntegrityError, match="opencorpo-closed"), transaction.atomic(), connection.cursor() as c:
+            c.execute(statement, [cube.pk])
     structure.version_lock(version=budget, locked=False)
     quarter = Member.objects.get(dimension__model=cube.model, code="FY2026-Q2")
     structure.member_update(member=quarter, locked=True)  # closes April, May and June

@@ -95,5 +95,5 @@ def test_spread_by_a_driver_account(cube):
     cells_write(cube=cube, cells=[CellWrite(at("HC", "E1"), 2.0), CellWrite(at("HC", "E2"), 6.0)], user=None)
     cells_spread(cube=cube, coordinate=at("RENT", "EAST"), value=80.0, method="basis", basis_account="HC", user=None)
     assert (value(cube, "RENT", "E1", "2026-01"), value(cube, "RENT", "E2", "2026-01")) == (20.0, 60.0)
-    with pytest.raises(InvalidCell, match="basis_version .* or basis_account"):
+    with pytest.raises(InvalidCell, match=r"basis_version .* or basis_account"):
         cells_spread(cube=cube, coordinate=at("RENT", "EAST"), value=1.0, method="basis", user=None)
