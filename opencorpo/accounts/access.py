@@ -68,7 +68,7 @@ def access_scope(user: Any, model_id: int) -> AccessScope:
     token_model = getattr(user, "token_model_id", None)
     if token_model is not None and token_model != model_id:  # a token limited to another model sees nothing here
         return AccessScope(cap=NONE, grants={}, digest="none")
-    roles = set(roles_of(user))
+    roles = set(roles_of(user, model_id))
     if roles & {Role.ADMINISTRATOR.value, Role.MODELLER.value}:
         return AccessScope(cap=WRITE, grants={}, digest="all")
     cap = WRITE if Role.PLANNER.value in roles else READ if roles else NONE
@@ -90,12 +90,13 @@ def access_scope(user: Any, model_id: int) -> AccessScope:
     return AccessScope(cap=cap, grants=grants, digest=hashlib.sha256(text.encode()).hexdigest()[:32])
 
 
-def model_in_scope(user: Any, model_code: str) -> None:
+def model_in_scope(user: Any, model_code: str) -> int | None:
     """Refuse a model the user has no access to at all (e.g. a token limited to another model), exactly as if it
-    did not exist."""
+    did not exist; the model's id (None: no such model, which the view reports)."""
     from opencorpo.core.errors import NotFound
     from opencorpo.planning.models import Model
 
     model_id = Model.objects.filter(code=model_code).values_list("pk", flat=True).first()
     if model_id is not None and access_scope(user, model_id).cap == NONE:
         raise NotFound(f"There is no model {model_code!r}.")
+    return model_id

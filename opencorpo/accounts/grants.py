@@ -23,9 +23,10 @@ class IsAdministrator(BasePermission):
     message = "Only administrators manage access. Ask one of them."
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        model_id = None
         if "model" in view.kwargs and request.user.is_authenticated:
-            model_in_scope(request.user, view.kwargs["model"])
-        return has_role(request.user, Role.ADMINISTRATOR)
+            model_id = model_in_scope(request.user, view.kwargs["model"])
+        return has_role(request.user, Role.ADMINISTRATOR, model_id)
 
 
 class GrantSerializer(serializers.Serializer[Any]):

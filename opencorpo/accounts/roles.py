@@ -1,4 +1,5 @@
-"""The five roles and what each may do; stored as Django groups until per-model roles arrive."""
+"""The five roles and what each may do (docs/security.md): held everywhere as Django groups, or in one model
+(`ModelRole`); a model's effective roles are the union."""
 
 from __future__ import annotations
 
@@ -24,10 +25,21 @@ ROLE_DESCRIPTIONS = {
 }
 
 
-def roles_of(user: AbstractBaseUser | AnonymousUser) -> list[str]:
+def roles_of(user: AbstractBaseUser | AnonymousUser, model_id: int | None = None) -> list[str]:
+    """The user's roles: those held everywhere (their groups), plus, with `model_id`, those given in that model."""
     if not user.is_authenticated:
         return []
     names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+    if model_id is not None:
+        from django.db.models import Q
+
+        from opencorpo.accounts.models import ModelRole
+
+        names |= set(
+            ModelRole.objects.filter(model_id=model_id)
+            .filter(Q(user_id=user.pk) | Q(group__in=user.groups.all()))  # type: ignore[attr-defined]
+            .values_list("role", flat=True)
+        )
     if getattr(user, "is_superuser", False):
         names.add(Role.ADMINISTRATOR)
     token_role = getattr(user, "token_role", None)  # a request made with an API token acts with its role only
@@ -41,5 +53,5 @@ def may_delegate(held: set[str], role: str) -> bool:
     return Role.ADMINISTRATOR.value in held or role in held or (role == Role.VIEWER.value and bool(held))
 
 
-def has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
-    return role.value in roles_of(user)
+def has_role(user: AbstractBaseUser | AnonymousUser, role: Role, model_id: int | None = None) -> bool:
+    return role.value in roles_of(user, model_id)

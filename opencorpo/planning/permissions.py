@@ -1,4 +1,4 @@
-"""Role checks of the planning API (roles are global until per-model roles arrive with the security work)."""
+"""Role checks of the planning API: the caller's roles in the model of the URL (global plus per-model)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from opencorpo.accounts.access import model_in_scope
+from opencorpo.accounts.models import ModelRole
 from opencorpo.accounts.roles import Role, roles_of
 
 MODELLERS = {Role.ADMINISTRATOR.value, Role.MODELLER.value}
@@ -15,11 +16,17 @@ WRITERS = {Role.ADMINISTRATOR.value, Role.MODELLER.value, Role.PLANNER.value}
 
 
 class ModelScoped(BasePermission):
-    """Every model-scoped endpoint first checks that the caller may see the model at all."""
+    """Every model-scoped endpoint first checks that the caller may see the model at all; roles are those held
+    everywhere plus those given in the model of the URL."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        if "model" in view.kwargs and request.user.is_authenticated:
-            model_in_scope(request.user, view.kwargs["model"])
+        if "model" in view.kwargs:
+            model_id = model_in_scope(request.user, view.kwargs["model"]) if request.user.is_authenticated else None
+            self.roles = set(roles_of(request.user, model_id))
+        else:  # a list across models: a role anywhere lets one read it; creating a model needs a global role
+            self.roles = set(roles_of(request.user))
+            if request.method in SAFE_METHODS and request.user.is_authenticated:
+                self.roles |= set(ModelRole.objects.filter(user_id=request.user.pk).values_list("role", flat=True))
         return self.allowed(request)
 
     def allowed(self, request: Request) -> bool:
@@ -32,19 +39,18 @@ class ReadOrModel(ModelScoped):
     message = "Only modellers and administrators change a model's structure. Ask one of them."
 
     def allowed(self, request: Request) -> bool:
-        roles = set(roles_of(request.user))
-        return bool(roles) if request.method in SAFE_METHODS else bool(roles & MODELLERS)
+        return bool(self.roles) if request.method in SAFE_METHODS else bool(self.roles & MODELLERS)
 
 
 class CanWriteCells(ModelScoped):
     message = "Only planners, modellers and administrators enter values. Ask an administrator for the planner role."
 
     def allowed(self, request: Request) -> bool:
-        return bool(set(roles_of(request.user)) & WRITERS)
+        return bool(self.roles & WRITERS)
 
 
 class CanRead(ModelScoped):
     message = "Your account has no role yet. Ask an administrator to give you one."
 
     def allowed(self, request: Request) -> bool:
-        return bool(roles_of(request.user))
+        return bool(self.roles)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from opencorpo.accounts import grants
+from opencorpo.accounts import grants, model_roles
 from opencorpo.planning import actions, views
 
 M = "models/<str:model>"
@@ -29,6 +29,8 @@ urlpatterns = [
     path(f"{M}/allocations/", actions.AllocationListView.as_view(), name="allocation-list"),
     path(f"{M}/allocations/<str:code>/run", actions.AllocationRunView.as_view(), name="allocation-run"),
     path(f"{M}/rates/", actions.RateListView.as_view(), name="rate-list"),
+    path(f"{M}/roles/", model_roles.ModelRoleListView.as_view(), name="model-role-list"),
+    path(f"{M}/roles/<int:role_id>", model_roles.ModelRoleDetailView.as_view(), name="model-role-detail"),
     path(f"{M}/grants/", grants.GrantListView.as_view(), name="grant-list"),
     path(f"{M}/grants/<int:grant_id>", grants.GrantDetailView.as_view(), name="grant-detail"),
     path(f"{M}/versions/", views.VersionListView.as_view(), name="version-list"),
