@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "opencorpo.accounts",
     "opencorpo.planning",
     "opencorpo.dataio",
+    "opencorpo.governance",
     "opencorpo.demo",
 ]
 
@@ -211,6 +212,16 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": "opencorpo.planning.models.PeriodKind",
     },
 }
+
+# --- e-mail (approval notifications): printed to the console unless EMAIL_BACKEND names e.g. the SMTP backend ----
+EMAIL_BACKEND = get_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = get_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = get_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = get_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = get_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = get_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = get_str("DEFAULT_FROM_EMAIL", "OpenCorpo <opencorpo@localhost>")
+SITE_URL = get_str("OPENCORPO_SITE_URL", "http://localhost:8000")  # links in e-mails
 
 # --- security headers -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -16,11 +16,13 @@ api_v1: list[URLPattern | URLResolver] = [
     path("tokens/<int:token_id>", accounts.TokenDetailView.as_view(), name="token-detail"),
     path("jobs/", core.JobListView.as_view(), name="job-list"),
     path("jobs/<str:job_id>", core.JobDetailView.as_view(), name="job-detail"),
+    path("audit/", core.AuditEventListView.as_view(), name="audit-list"),
     path("jobs/<str:job_id>/cancel", core.JobCancelView.as_view(), name="job-cancel"),
     path("jobs/<str:job_id>/retry", core.JobRetryView.as_view(), name="job-retry"),
     path("jobs/<str:job_id>/files/<str:name>", core.JobFileView.as_view(), name="job-file"),
     path("", include("opencorpo.planning.urls")),
     path("", include("opencorpo.dataio.urls")),
+    path("", include("opencorpo.governance.urls")),
 ]
 
 urlpatterns = [

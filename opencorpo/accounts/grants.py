@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from opencorpo.accounts.access import model_in_scope
 from opencorpo.accounts.models import Access, Grant
 from opencorpo.accounts.roles import Role, has_role
+from opencorpo.core.audit import audit
 from opencorpo.core.errors import NotFound, UserError
 
 
@@ -71,6 +72,7 @@ def grant_set(*, model: Any, dimension: str, member: str, access: str, user: str
     grant, _ = Grant.objects.update_or_create(
         member=target, **principal, defaults={"model": model, "dimension": found, "access": access}
     )
+    audit("grant.set", f"{model.code}/{dimension}/{member}", {"user": user, "group": group, "access": access})
     return grant
 
 
@@ -99,7 +101,9 @@ class GrantDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, model: str, grant_id: int) -> Response:
-        deleted, _ = Grant.objects.filter(model__code=model, pk=grant_id).delete()
-        if not deleted:
+        found = Grant.objects.filter(model__code=model, pk=grant_id).select_related("dimension", "member").first()
+        if found is None:
             raise NotFound(f"Model {model!r} has no grant {grant_id}.")
+        audit("grant.delete", f"{model}/{found.dimension.code}/{found.member.code}", _as_json(found))
+        found.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from opencorpo.accounts.grants import IsAdministrator
 from opencorpo.accounts.models import ModelRole
 from opencorpo.accounts.roles import Role
+from opencorpo.core.audit import audit
 from opencorpo.core.errors import NotFound, UserError
 
 
@@ -47,6 +48,7 @@ def model_role_give(*, model: Any, role: str, user: str | None, group: str | Non
         if team is None:
             raise NotFound(f"There is no group {group!r}.")
         item, _ = ModelRole.objects.get_or_create(model=model, user=None, group=team, role=role)
+    audit("role.give", model.code, {"user": user, "group": group, "role": role})
     return item
 
 
@@ -75,7 +77,9 @@ class ModelRoleDetailView(APIView):
 
     @extend_schema(responses={204: None}, summary="Take a role given in this model back")
     def delete(self, request: Request, model: str, role_id: int) -> Response:
-        deleted, _ = ModelRole.objects.filter(model__code=model, pk=role_id).delete()
-        if not deleted:
+        found = ModelRole.objects.filter(model__code=model, pk=role_id).select_related("user", "group").first()
+        if found is None:
             raise NotFound(f"Model {model!r} has no role assignment {role_id}.")
+        audit("role.take", model, _as_json(found))
+        found.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -33,12 +33,18 @@ def token_issue(*, user: Any, name: str, role: str, model: Any = None) -> tuple[
     prefix = secrets.token_hex(4)
     key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(user=user, name=name, prefix=prefix, digest=_digest(key), role=role, model=model)
+    from opencorpo.core.audit import audit
+
+    audit("token.create", f"{user.get_username()}/{prefix}", {"name": name, "role": role, "model": model})
     return token, key
 
 
 def token_revoke(*, token: ApiToken) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    from opencorpo.core.audit import audit
+
+    audit("token.revoke", f"{token.user.get_username()}/{token.prefix}", {"name": token.name})
 
 
 class TokenAuthentication(authentication.BaseAuthentication):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
+from django.db import transaction
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 from opencorpo.accounts.models import ApiToken
 from opencorpo.accounts.roles import Role, roles_of
 from opencorpo.accounts.tokens import token_issue, token_revoke
+from opencorpo.core.audit import audit
 from opencorpo.core.errors import Forbidden, NotFound, UserError
 
 
@@ -78,12 +80,22 @@ class LoginView(APIView):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request._request, **data.validated_data)
+        username = data.validated_data["username"]
         if getattr(request._request, "axes_locked_out", False):
+            _signin_event("login.locked_out", username)
             raise LockedOut(LOCKED_OUT_MESSAGE)
         if user is None or not user.is_active:
+            _signin_event("login.failed", username)
             raise InvalidCredentials("Wrong username or password. Check them and try again.")
         login(request._request, user)
+        audit("login", user.get_username(), actor=user)
         return Response({"user": UserSerializer(user).data})
+
+
+def _signin_event(action: str, username: str) -> None:
+    """A failed or refused sign-in is kept even though the request fails (its own transaction), never the password."""
+    with transaction.atomic():
+        audit(action, username[:150])
 
 
 class LogoutView(APIView):
@@ -91,6 +103,8 @@ class LogoutView(APIView):
 
     @extend_schema(request=None, responses=inline_serializer("Empty", {}))
     def post(self, request: Request) -> Response:
+        if request.user.is_authenticated:
+            audit("logout", request.user.get_username(), actor=request.user)
         logout(request._request)
         return Response({})
 

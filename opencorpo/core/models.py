@@ -54,3 +54,21 @@ class Installation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class AuditEvent(models.Model):
+    """Append-only log of who changed the structure or access, and of sign-ins and tokens (the database refuses
+    UPDATE and DELETE). Fact changes have their own audit, planning_factchange."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(  # no constraint: deleting a user must not rewrite the log
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True, default="")  # kept if the user is deleted
+    action = models.CharField(max_length=64, db_index=True)  # e.g. member.update, grant.set, login.failed
+    target = models.CharField(max_length=255, blank=True, default="")  # e.g. demo/account/4000
+    details = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]

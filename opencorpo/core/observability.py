@@ -54,6 +54,9 @@ class RequestContextMiddleware:
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         request.request_id = request_id  # type: ignore[attr-defined]
+        from opencorpo.core.audit import current_request
+
+        current = current_request.set(request)
         timer = _QueryTimer()
         started = time.perf_counter()
         try:
@@ -61,6 +64,7 @@ class RequestContextMiddleware:
                 response = self.get_response(request)
         finally:
             request_id_var.reset(token)
+            current_request.reset(current)
         elapsed = time.perf_counter() - started
         route = _route_of(request)
         response["X-Request-ID"] = request_id

@@ -6,16 +6,17 @@ import uuid
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from opencorpo.accounts.roles import Role, has_role
 from opencorpo.core import metrics
-from opencorpo.core.errors import NotFound
+from opencorpo.core.errors import Forbidden, NotFound
 from opencorpo.core.health import readiness
-from opencorpo.core.models import Job
+from opencorpo.core.models import AuditEvent, Job
 from opencorpo.core.selectors import job_get, jobs_visible_to
 from opencorpo.core.serializers import JobSerializer, JobSubmitSerializer
 from opencorpo.core.services import job_cancel, job_folder, job_retry, job_submit
@@ -85,3 +86,47 @@ class JobFileView(APIView):
         if name not in (job.result or {}).get("files", []):
             raise NotFound(f"Job {job_id} has no file {name!r}; its files are listed in result.files.")
         return FileResponse(open(job_folder(job.pk) / name, "rb"), as_attachment=True, filename=name)
+
+
+class AuditEventListView(APIView):
+    @extend_schema(
+        parameters=[
+            inline_serializer(
+                "AuditQuery",
+                {"action": serializers.CharField(required=False), "target": serializers.CharField(required=False)},
+            )
+        ],
+        responses=inline_serializer(
+            "AuditEvent",
+            {
+                "at": serializers.DateTimeField(),
+                "actor": serializers.CharField(),
+                "action": serializers.CharField(),
+                "target": serializers.CharField(),
+                "details": serializers.DictField(),
+            },
+            many=True,
+        ),
+        summary="The audit log of structure, access, sign-ins and tokens (administrators), newest first",
+    )
+    def get(self, request: Request) -> Response:
+        if not has_role(request.user, Role.ADMINISTRATOR):
+            raise Forbidden("Only administrators read the audit log. Ask one of them.")
+        events = AuditEvent.objects.all()
+        if request.query_params.get("action"):
+            events = events.filter(action__startswith=request.query_params["action"])
+        if request.query_params.get("target"):
+            events = events.filter(target__startswith=request.query_params["target"])
+        return Response(
+            [
+                {
+                    "at": e.at,
+                    "actor": e.actor_name,
+                    "action": e.action,
+                    "target": e.target,
+                    "details": e.details,
+                    "request_id": e.request_id,
+                }
+                for e in events[:500]
+            ]
+        )

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from opencorpo.accounts.access import access_scope
+from opencorpo.core.audit import audit
 from opencorpo.core.errors import Conflict, UserError
 from opencorpo.core.jobs import Progress
 from opencorpo.core.services import job_folder, job_submit
@@ -359,6 +360,7 @@ def import_undo(*, batch: ImportBatch, user: Any) -> dict[str, Any]:
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportStatus.UNDONE, undone_at=timezone.now(), undone_by_id=user_id
         )
+        audit("import.undo", str(batch.pk), {"restored": len(changes)})
     return {"batch": str(batch.pk), "undo_batch": str(undo_batch), "restored": len(changes)}
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from opencorpo.accounts.access import access_scope
+from opencorpo.core.audit import audit
 from opencorpo.engine.allocate import AllocationStep, step_down
 from opencorpo.planning.cells import CellForbidden
 from opencorpo.planning.changes import Change, Key, changes_apply, cube_lock, current_values
@@ -114,6 +115,7 @@ def allocation_run(*, allocation: Allocation, version: str, periods: list[str], 
             lines=lines,
             created_by=user if user_id else None,
         )
+    audit("allocation.run", f"{allocation.model.code}/{allocation.code}", {"version": version, "periods": periods})
     return {"run": run.pk, "batch": str(batch) if changes else None, "changed": len(changes), "lines": lines}
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opencorpo.core.audit import audit
 from opencorpo.planning.changes import cube_lock, data_version_bump
 from opencorpo.planning.errors import InvalidStructure
 from opencorpo.planning.models import DimensionKind, FxRate, Member, Model, RateType
@@ -70,4 +71,5 @@ def rates_set(*, model: Model, rows: list[dict[str, Any]]) -> dict[str, int]:
     for cube in model.cubes.all():
         cube_lock(cube.pk)
         data_version_bump(cube.pk)
+    audit("rates.set", model.code, {"written": written})
     return {"written": written}

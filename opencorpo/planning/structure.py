@@ -8,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
+from opencorpo.core.audit import audit
 from opencorpo.engine.accounts import AccountRule
 from opencorpo.engine.errors import EngineError
 from opencorpo.engine.hierarchy import Hierarchy, Node
@@ -90,6 +91,16 @@ def model_create(
         Member.objects.create(
             dimension=version_dimension, code=version_code, name=version_name, sort=sort, version_kind=version_kind
         )
+    audit(
+        "model.create",
+        model.code,
+        {
+            "name": name,
+            "fiscal_year_start_month": fiscal_year_start_month,
+            "reporting_currency": reporting_currency,
+            "years": years,
+        },
+    )
     return model
 
 
@@ -98,7 +109,9 @@ def dimension_create(*, model: Model, code: str, name: str, kind: str = Dimensio
         raise InvalidStructure(f"Unknown dimension kind {kind!r}; use one of {', '.join(DimensionKind.values)}.")
     try:
         with transaction.atomic():
-            return Dimension.objects.create(model=model, code=code, name=name, kind=kind)
+            dimension = Dimension.objects.create(model=model, code=code, name=name, kind=kind)
+            audit("dimension.create", f"{model.code}/{code}", {"name": name, "kind": kind})
+            return dimension
     except IntegrityError:
         raise InvalidStructure(
             f"Model {model.code!r} already has a dimension {code!r} or a {kind} dimension; choose another."
@@ -168,6 +181,7 @@ def member_create(*, dimension: Dimension, code: str, name: str, parent: str | N
     if dimension.kind == DimensionKind.VERSION:
         for cube_id in CubeDimension.objects.filter(dimension=dimension).values_list("cube_id", flat=True):
             partitions_ensure(cube_id=cube_id, version_ids=[member.pk])
+    audit("member.create", _target(member), {"name": name, "parent": parent, **values})
     return member
 
 
@@ -190,6 +204,7 @@ def member_update(*, member: Member, **values: Any) -> Member:
     _touched(dimension)
     if "formula" in values:
         _formulas_changed(dimension, [member.code])
+    audit("member.update", _target(member), values)
     return member
 
 
@@ -217,8 +232,10 @@ def member_delete(*, member: Member, delete_data: bool = False, user: Any = None
     if member.dimension.kind == DimensionKind.VERSION:  # its (now empty) fact partitions go with it
         for cube_id in CubeDimension.objects.filter(dimension_id=member.dimension_id).values_list("cube_id", flat=True):
             partitions_drop_version(cube_id=cube_id, version_id=member.pk)
+    target = _target(member)
     member.delete()
     _touched(member.dimension)
+    audit("member.delete", target, {"deleted_values": count})
     return count
 
 
@@ -272,6 +289,18 @@ def members_bulk(
     formulas = [str(row["code"]).strip() for row in upserts if "formula" in row]
     if formulas:
         _formulas_changed(dimension, formulas)
+    codes = [str(row.get("code")) for row in upserts]
+    audit(
+        "members.bulk",
+        f"{dimension.model.code}/{dimension.code}",
+        {
+            "created": created,
+            "updated": updated,
+            "deleted": deletes or [],
+            "codes": codes[:100],
+            "formulas": {c: r["formula"] for c, r in zip(codes, upserts, strict=True) if "formula" in r},
+        },
+    )
     return {"created": created, "updated": updated, "deleted": len(deletes or [])}
 
 
@@ -299,6 +328,7 @@ def cube_create(*, model: Model, code: str, name: str, dimensions: list[str]) ->
         CubeDimension.objects.create(cube=cube, dimension=dimension, position=position, slot=slot)
     versions = by_code_of_kind(model, DimensionKind.VERSION).members.values_list("pk", flat=True)
     partitions_ensure(cube_id=cube.pk, version_ids=list(versions))
+    audit("cube.create", f"{model.code}/{code}", {"name": name, "dimensions": dimensions})
     return cube
 
 
@@ -312,12 +342,14 @@ def model_update(*, model: Model, **values: Any) -> Model:
         if key in values:
             setattr(model, key, values[key])
     model.save()
+    audit("model.update", model.code, values)
     return model
 
 
 def dimension_update(*, dimension: Dimension, name: str) -> Dimension:
     dimension.name = name
     dimension.save(update_fields=["name"])
+    audit("dimension.update", f"{dimension.model.code}/{dimension.code}", {"name": name})
     return dimension
 
 
@@ -327,6 +359,7 @@ def cube_delete(*, cube: Cube) -> None:
     from opencorpo.planning.partitions import partitions_drop_cube
 
     partitions_drop_cube(cube_id=cube.pk)
+    audit("cube.delete", f"{cube.model.code}/{cube.code}")
     cube.delete()
 
 
@@ -343,7 +376,12 @@ def version_lock(*, version: Member, locked: bool) -> Member:
     version.locked = locked
     version.save(update_fields=["locked"])
     _touched(version.dimension)
+    audit("version.lock" if locked else "version.unlock", _target(version))
     return version
+
+
+def _target(member: Member) -> str:
+    return f"{member.dimension.model.code}/{member.dimension.code}/{member.code}"
 
 
 def _formulas_changed(dimension: Dimension, codes: list[str]) -> None:

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from opencorpo.accounts.access import access_scope
+from opencorpo.core.audit import audit
 from opencorpo.engine.versions import diff, diff_totals, merge3, resolve
 from opencorpo.planning import structure
 from opencorpo.planning.changes import Change, Key, changes_apply, cube_lock
@@ -115,6 +116,9 @@ def version_copy(
             ]
             changes_apply(cube, changes, batch=batch, user_id=user_id, source=source_name)
             changed += len(changes)
+    audit(
+        "version.copy", f"{model.code}/{source}>{target}", {"where": where.members if where else {}, "changed": changed}
+    )
     return {"batch": str(batch) if changed else None, "changed": changed}
 
 
@@ -137,6 +141,7 @@ def version_branch(*, model: Model, base: str, code: str, name: str, user: Any) 
         version_copy(model=model, source=base, target=code, user=user, source_name="branch")
         points = {str(c.pk): Cube.objects.get(pk=c.pk).data_version for c in _cubes(model)}
         Branch.objects.create(version=version, base=base_member, points=points, created_by=_user(user))
+        audit("version.branch", f"{model.code}/{base}>{code}")
     return version
 
 
@@ -242,6 +247,7 @@ def version_merge(*, branch: str, model: Model, user: Any, choices: dict[str, An
         record.points = {str(c.pk): Cube.objects.get(pk=c.pk).data_version for c in _cubes(model)}
         record.merged_at = timezone.now()
         record.save(update_fields=["points", "merged_at"])
+        audit("version.merge", f"{model.code}/{branch}>{record.base.code}", {"changed": applied})
     return {"batch": str(batch) if applied else None, "changed": applied, "conflicts_resolved": len(conflicts)}
 
 
