@@ -70,7 +70,8 @@ def access_scope(user: Any, model_id: int) -> AccessScope:
         return AccessScope(cap=NONE, grants={}, digest="none")
     roles = set(roles_of(user, model_id))
     if roles & {Role.ADMINISTRATOR.value, Role.MODELLER.value}:
-        return AccessScope(cap=WRITE, grants={}, digest="all")
+        # administrators and modellers see everything; only administrators write units frozen by approvals
+        return AccessScope(cap=WRITE, grants={}, digest="admin" if Role.ADMINISTRATOR.value in roles else "all")
     cap = WRITE if Role.PLANNER.value in roles else READ if roles else NONE
     rows = (
         Grant.objects.filter(model_id=model_id)

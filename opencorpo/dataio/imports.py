@@ -173,7 +173,7 @@ def import_run(batch_id: str, progress: Progress) -> dict[str, Any]:
 def _stage(batch: ImportBatch, table: Any, stage: str, progress: Progress) -> tuple[list[Any], dict[str, float], int]:
     """Map and check every row; COPY the good ones (with their line) into the staging table."""
     context = cube_context(batch.cube)
-    visible = Visible(context, access_scope(batch.created_by, batch.model_id))
+    visible = Visible(context, access_scope(batch.created_by, batch.model_id), batch.created_by)
     mapper = mapper_build(context, visible, table.header, batch.mapping, batch.slice)
     version = context.of_kind(DimensionKind.VERSION)
     errors: list[tuple[int, str, str, str]] = []

@@ -22,6 +22,7 @@ from typing import Any
 
 from opencorpo.planning.context import CubeContext, DimensionInfo
 from opencorpo.planning.errors import InvalidQuery
+from opencorpo.planning.frozen import frozen_cells, frozen_key
 from opencorpo.planning.models import FACT_SLOTS, DimensionKind
 from opencorpo.planning.visibility import Visible
 
@@ -66,6 +67,7 @@ class RowMapper:
     flip: set[int]
     decimal: str
     slice: dict[str, set[int]] | None = None  # replace mode: slot → the leaves the file must stay within
+    frozen: dict[int, set[int]] | None = None  # units in the approval workflow (see planning/frozen.py)
     _cache: dict[tuple[str, str], tuple[int | None, str | None]] = field(default_factory=dict)
 
     def map(self, row: list[str]) -> tuple[tuple[int, ...] | None, float | None, list[tuple[str, str, str]]]:
@@ -96,7 +98,10 @@ class RowMapper:
                     info = next(i for i in self.context.dimensions if i.slot == slot)
                     code = info.members[slots[slot]].code
                     problems.append((info.dimension.code, code, f"{code!r} is outside the slice being replaced"))
-        return (None, None, problems) if problems else (tuple(slots[s] for s in FACT_SLOTS), amount, [])
+        key = tuple(slots[s] for s in FACT_SLOTS)
+        if not problems and frozen_key(self.context, self.frozen, key):
+            problems.append(("", "", "the unit is submitted for approval or approved (read-only); ask to reopen it"))
+        return (None, None, problems) if problems else (key, amount, [])
 
     def _number(self, text: str) -> float | None:
         cleaned = text.replace(" ", "").replace("\u00a0", "").replace("'", "")
@@ -225,7 +230,8 @@ def mapper_build(
     decimal = definition.get("decimal", ".")
     if decimal not in (".", ","):
         raise InvalidQuery("decimal is '.' or ','.")
-    return RowMapper(context, visible, columns, value, fixed, flip, decimal, _slice(context, visible, slice_))
+    frozen = frozen_cells(context, visible.user)
+    return RowMapper(context, visible, columns, value, fixed, flip, decimal, _slice(context, visible, slice_), frozen)
 
 
 def _slice(context: CubeContext, visible: Visible, slice_: dict[str, Any]) -> dict[str, set[int]] | None:

@@ -21,13 +21,33 @@ def changes_apply(
 ) -> int:
     """Write the changes (upserts and deletes), audit them, recalculate dependent formulas; the new data version.
 
-    Call inside a transaction holding the cube row lock (`cube_lock`)."""
+    Call inside a transaction holding the cube row lock (`cube_lock`). Cells of units frozen by the approval
+    workflow refuse the whole batch (403) unless the writer is an administrator."""
+    if changed and user_id is not None:
+        _check_frozen(cube, changed, user_id)
     data_version = rows_apply(cube, changed, batch=batch, user_id=user_id, source=source)
     if recalculate and changed:
         from opencorpo.planning.formulas import formulas_recalculate
 
         formulas_recalculate(cube=cube, keys=[key for key, _, _ in changed], batch=batch, user_id=user_id)
     return data_version
+
+
+def _check_frozen(cube: Cube, changed: list[Change], user_id: int) -> None:
+    from django.contrib.auth import get_user_model
+
+    from opencorpo.core.errors import Forbidden
+    from opencorpo.planning.context import cube_context
+    from opencorpo.planning.frozen import FROZEN_MESSAGE, frozen_cells, frozen_key
+
+    from opencorpo.governance.selectors import frozen_units
+
+    if not frozen_units(cube.model_id):  # the usual case: one small query
+        return
+    context = cube_context(cube)
+    frozen = frozen_cells(context, get_user_model().objects.get(pk=user_id))
+    if frozen and any(frozen_key(context, frozen, key) for key, _, _ in changed):
+        raise Forbidden(FROZEN_MESSAGE)
 
 
 def cube_lock(cube_id: int) -> None:

@@ -20,6 +20,7 @@ from opencorpo.planning.context import CubeContext, DimensionInfo, cube_context,
 from opencorpo.planning.currency import difference_account, facts_in_currency
 from opencorpo.planning.errors import InvalidQuery, UnknownObject
 from opencorpo.planning.facts import facts_from_database, facts_from_snapshot, row_versions_of
+from opencorpo.planning.frozen import frozen_cells, frozen_key
 from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
 from opencorpo.planning.readcache import cache_key
 from opencorpo.planning.snapshots import (
@@ -132,7 +133,7 @@ def grid_read(*, cube: Cube, query: GridQuery, user: Any = None, path: str = "au
             return dict(json.loads(cached))
         metrics.CACHE_REQUESTS.labels("miss").inc()
         context = cube_context(cube, structure)
-        answer, snapshot_due = _answer(context, Visible(context, scope), query, data_version, path)
+        answer, snapshot_due = _answer(context, Visible(context, scope, user), query, data_version, path)
     if outermost:  # only committed states are cached: inside a caller's transaction the data may yet roll back
         cache.set(key, json.dumps(answer), timeout=None)  # keyed by data version: nothing to expire
     if snapshot_due:
@@ -300,6 +301,13 @@ def _editability(
         )
         for r, c in zip(*np.nonzero(grid), strict=True)
     ]
+    frozen = frozen_cells(context, visible.user)
+    if frozen:  # units in the approval workflow: read-only to all but administrators
+        for r, c, key in cells:
+            if frozen_key(context, frozen, tuple(key.get(slot, 0) for slot in FACT_SLOTS)):
+                grid[r, c] = False
+                reasons[r][c] = "approval"
+        cells = [(r, c, key) for r, c, key in cells if grid[r, c]]
     found = row_versions_of(context.cube.pk, [key for _, _, key in cells])
     versions: list[list[int | None]] = [[None] * grid.shape[1] for _ in range(grid.shape[0])]
     for r, c, key in cells:

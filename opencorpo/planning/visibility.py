@@ -6,6 +6,7 @@ that does not exist, and no total that includes a hidden leaf is ever computed f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from opencorpo.accounts.access import AccessScope
 from opencorpo.planning.context import CubeContext, DimensionInfo
@@ -17,6 +18,7 @@ from opencorpo.planning.models import DimensionKind
 class Visible:
     context: CubeContext
     scope: AccessScope
+    user: Any = None  # who reads (None: the system); used for the approval workflow's frozen units
 
     def readable(self, info: DimensionInfo, member_id: int) -> bool:
         if not self.scope.can_read(info.dimension.pk, info.hierarchy, member_id):
