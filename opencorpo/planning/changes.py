@@ -37,10 +37,9 @@ def _check_frozen(cube: Cube, changed: list[Change], user_id: int) -> None:
     from django.contrib.auth import get_user_model
 
     from opencorpo.core.errors import Forbidden
+    from opencorpo.governance.selectors import frozen_units
     from opencorpo.planning.context import cube_context
     from opencorpo.planning.frozen import FROZEN_MESSAGE, frozen_cells, frozen_key
-
-    from opencorpo.governance.selectors import frozen_units
 
     if not frozen_units(cube.model_id):  # the usual case: one small query
         return
