@@ -16,6 +16,14 @@ class Access(models.TextChoices):
 LEVEL: dict[str, int] = {Access.NONE: 0, Access.READ: 1, Access.WRITE: 2}
 
 
+def user_or_group(name: str) -> models.CheckConstraint:
+    """Given either to one user or to one group, never both or neither."""
+    return models.CheckConstraint(
+        condition=models.Q(user__isnull=False, group__isnull=True) | models.Q(user__isnull=True, group__isnull=False),
+        name=name,
+    )
+
+
 class Grant(models.Model):
     """Access to `member` and everything under it, unless a deeper grant says otherwise."""
 
@@ -29,11 +37,7 @@ class Grant(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(user__isnull=False, group__isnull=True)
-                | models.Q(user__isnull=True, group__isnull=False),
-                name="grant_to_a_user_or_a_group",
-            ),
+            user_or_group("grant_to_a_user_or_a_group"),
             models.UniqueConstraint(fields=["member", "user"], name="one_grant_per_member_and_user"),
             models.UniqueConstraint(fields=["member", "group"], name="one_grant_per_member_and_group"),
         ]
@@ -65,10 +69,6 @@ class ModelRole(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(user__isnull=False, group__isnull=True)
-                | models.Q(user__isnull=True, group__isnull=False),
-                name="model_role_to_user_or_group",
-            ),
+            user_or_group("model_role_to_user_or_group"),
             models.UniqueConstraint(fields=["model", "user", "group", "role"], name="model_role_once"),
         ]

@@ -32,12 +32,12 @@ from opencorpo.dataio.reading import read_table
 from opencorpo.planning.changes import Change, changes_apply, cube_lock, data_version_bump
 from opencorpo.planning.context import cube_context
 from opencorpo.planning.formulas import formulas_after_load
+from opencorpo.planning.loads import MATCH, upsert_audited
 from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
 from opencorpo.planning.snapshots import snapshot_request
 from opencorpo.planning.visibility import Visible
 
 SLOTS = ", ".join(FACT_SLOTS)
-MATCH = " AND ".join(f"f.{slot} = s.{slot}" for slot in FACT_SLOTS)
 LISTED_ERRORS = 20
 PROGRESS_EVERY = 20_000
 
@@ -264,26 +264,7 @@ def _apply(batch: ImportBatch, stage: str) -> int:
         changed = 0
         if batch.mode == ImportMode.REPLACE:
             changed += _clear_slice(cursor, batch, stage, params)
-        new_value = "coalesce(f.value, 0) + s.value" if batch.mode == ImportMode.ADD else "s.value"
-        cursor.execute(
-            f"""WITH before AS (
-                    SELECT s.version_id, s.period_id, s.m1, s.m2, s.m3, s.m4, s.m5, s.m6, f.value AS old_value,
-                           {new_value} AS value
-                    FROM {stage} s LEFT JOIN planning_fact f ON f.cube_id = %(cube)s AND {MATCH}),
-                written AS (
-                    INSERT INTO planning_fact (model_id, cube_id, {SLOTS}, value)
-                    SELECT %(model)s, %(cube)s, {SLOTS}, value FROM before
-                    ON CONFLICT (cube_id, {SLOTS}) DO UPDATE
-                        SET value = EXCLUDED.value, row_version = planning_fact.row_version + 1, updated_at = now()
-                        WHERE planning_fact.value IS DISTINCT FROM EXCLUDED.value
-                    RETURNING {SLOTS}, value)
-                INSERT INTO planning_factchange (model_id, cube_id, {SLOTS}, old_value, new_value, source, batch,
-                    changed_by_id, data_version, changed_at)
-                SELECT %(model)s, %(cube)s, w.version_id, w.period_id, w.m1, w.m2, w.m3, w.m4, w.m5, w.m6,
-                       b.old_value, w.value, 'import', %(batch)s, %(user)s, %(version)s, now()
-                FROM written w JOIN before b USING ({SLOTS})""",
-            params,
-        )
+        cursor.execute(upsert_audited(stage, source="import", add=batch.mode == ImportMode.ADD), params)
         changed += int(cursor.rowcount)
         if not changed:
             transaction.set_rollback(True)  # nothing changed: keep the data version (and caches)
