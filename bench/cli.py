@@ -125,6 +125,10 @@ def parser() -> argparse.ArgumentParser:
     grow.add_argument("--to", type=int, required=True)
     database_option(grow)
 
+    from bench.security import add_parser as security_parser
+
+    security_parser(sub, database_option)
+
     results = sub.add_parser("results", help="write bench/RESULTS.md from a `run --json` file")
     results.add_argument("--from", dest="source", required=True, type=Path)
     results.add_argument("--out", type=Path, default=BENCH_DIR / "RESULTS.md")
@@ -150,6 +154,10 @@ def main(argv: list[str]) -> int:
             write_results(json.loads(args.source.read_text()), args.out)
             print(f"wrote {args.out}")
             return 0
+        if args.command == "security":
+            from bench.security import security
+
+            return security(args)
         from bench.run import run
 
         return run(args)

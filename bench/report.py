@@ -166,4 +166,13 @@ def write_results(report: dict[str, Any], path: Path = BENCH_DIR / "RESULTS.md")
         f"How to reproduce: `{REPRODUCE}`",
         "",
     ]
-    path.write_text("\n".join(text))
+    path.write_text("\n".join(text) + _kept_sections(path))
+
+
+def _kept_sections(path: Path) -> str:
+    """The sections ("## …") other commands wrote below the run's results (e.g. h, by `bench security`): kept."""
+    if not path.exists():
+        return ""
+    old = path.read_text()
+    start = old.find("\n## ")
+    return "" if start < 0 else old[start:].rstrip("\n") + "\n"

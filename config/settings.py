@@ -223,6 +223,39 @@ EMAIL_USE_TLS = get_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = get_str("DEFAULT_FROM_EMAIL", "OpenCorpo <opencorpo@localhost>")
 SITE_URL = get_str("OPENCORPO_SITE_URL", "http://localhost:8000")  # links in e-mails
 
+# --- single sign-on (OIDC), optional: on when OIDC_ISSUER is set (opencorpo/accounts/oidc.py, docs/security.md) ---
+OIDC_ISSUER = get_str("OIDC_ISSUER", "")
+OIDC_CLIENT_ID = get_str("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = get_str("OIDC_CLIENT_SECRET", "")
+OIDC_SCOPES = get_str("OIDC_SCOPES", "openid email profile")
+OIDC_USERNAME_CLAIM = get_str("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_ROLE_CLAIM = get_str("OIDC_ROLE_CLAIM", "groups")
+_OIDC_ROLE_NAMES = ("administrator", "modeller", "planner", "approver", "viewer")  # accounts.roles.Role (tested)
+OIDC_ROLE_MAP: dict[str, list[str]] = {}  # provider group -> OpenCorpo roles, from "group=role,group=role"
+for _pair in get_list("OIDC_ROLE_MAP", []):
+    _group, _, _role = (part.strip() for part in _pair.rpartition("="))
+    if not _group or _role not in _OIDC_ROLE_NAMES:
+        raise ConfigError(
+            f"OIDC_ROLE_MAP entry {_pair!r} is not understood: use provider-group=role pairs, comma-separated, "
+            f"with roles among {', '.join(_OIDC_ROLE_NAMES)}."
+        )
+    OIDC_ROLE_MAP.setdefault(_group, []).append(_role)
+if OIDC_ISSUER:
+    check_url("OIDC_ISSUER", OIDC_ISSUER, {"https"} if PRODUCTION else {"https", "http"})
+    for _name, _value in (("OIDC_CLIENT_ID", OIDC_CLIENT_ID), ("OIDC_CLIENT_SECRET", OIDC_CLIENT_SECRET)):
+        if not _value:
+            raise ConfigError(
+                f"OIDC_ISSUER is set but {_name} is not: set the client id and secret the provider issued, "
+                "or unset OIDC_ISSUER to turn single sign-on off."
+            )
+    if "openid" not in OIDC_SCOPES.split():
+        raise ConfigError(f"OIDC_SCOPES={OIDC_SCOPES!r} lacks openid: single sign-on needs it, e.g. 'openid email'.")
+elif _stray := [n for n in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_MAP") if os.environ.get(n, "").strip()]:
+    raise ConfigError(
+        f"{' and '.join(_stray)} set but OIDC_ISSUER is not: set OIDC_ISSUER to the provider's issuer URL, "
+        "or unset them to turn single sign-on off."
+    )
+
 # --- security headers -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from opencorpo.accounts import oidc
 from opencorpo.accounts import views as accounts
 from opencorpo.core import frontend
 from opencorpo.core import views as core
@@ -12,6 +13,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/login", accounts.LoginView.as_view(), name="auth-login"),
     path("auth/logout", accounts.LogoutView.as_view(), name="auth-logout"),
     path("auth/me", accounts.MeView.as_view(), name="auth-me"),
+    path("auth/options", oidc.AuthOptionsView.as_view(), name="auth-options"),
+    path("auth/oidc/start", oidc.OidcStartView.as_view(), name="auth-oidc-start"),
+    path("auth/oidc/callback", oidc.OidcCallbackView.as_view(), name="auth-oidc-callback"),
     path("tokens/", accounts.TokenListView.as_view(), name="token-list"),
     path("tokens/<int:token_id>", accounts.TokenDetailView.as_view(), name="token-detail"),
     path("jobs/", core.JobListView.as_view(), name="job-list"),

@@ -25,10 +25,12 @@ from django.db.models import Q
 
 from opencorpo.accounts.access import AccessScope, access_scope
 from opencorpo.accounts.roles import Role, roles_of
+from opencorpo.core.audit import audit
 from opencorpo.core.errors import Conflict, Forbidden, NotFound, UserError
 from opencorpo.engine.hierarchy import Hierarchy
 from opencorpo.governance.models import Approval, ApprovalEvent, ApprovalState, Approver
 from opencorpo.governance.notifications import notify
+from opencorpo.planning.changes import data_version_bump
 from opencorpo.planning.errors import UnknownObject, VersionLocked
 from opencorpo.planning.models import Cube, Dimension, DimensionKind, Member, Model
 from opencorpo.planning.structure import hierarchy_of
@@ -132,10 +134,10 @@ def units_of(model: Model, version: str, user: Any) -> Units:
         raise UnknownObject(f"Dimension {versions.code!r} has no member {version!r}.")
     dimension = Dimension.objects.get(model=model, kind=DimensionKind.ENTITY)
     entities = {m.pk: m for m in dimension.members.all()}
-    units = Units(model, found, dimension, entities, hierarchy_of(dimension, entities.values()), scope, user)
-    units.by_code = {m.code: m.pk for m in entities.values()}
+    hierarchy = hierarchy_of(dimension, entities.values())
+    units = Units(model, found, dimension, entities, hierarchy, scope, user, {m.code: m.pk for m in entities.values()})
     if user is not None and user.is_authenticated:
-        units.roles = set(roles_of(user))
+        units.roles = set(roles_of(user, model.pk))
         principals = Q(user_id=user.pk) | Q(group__in=user.groups.all())
         assigned = Approver.objects.filter(model=model).filter(principals).values_list("entity_id", flat=True)
         units.assigned = set(assigned)
@@ -185,6 +187,8 @@ def approval_transition(
             approval.submitted_by = actor
         approval.save()
         _notify(units, approval, action, actor, comment)
+        for cube_id in Cube.objects.filter(model=model).values_list("pk", flat=True):  # grids show the new state
+            data_version_bump(cube_id)
     return approval
 
 
@@ -250,7 +254,7 @@ def _approvers(units: Units, entity_id: int) -> list[Any]:
         | Q(groups__in=rows.filter(group__isnull=False).values("group_id")),
         is_active=True,
     )
-    return [u for u in users.distinct() if set(roles_of(u)) & APPROVERS]
+    return [u for u in users.distinct() if set(roles_of(u, units.model.pk)) & APPROVERS]
 
 
 def _submitter(approval: Approval) -> list[Any]:
@@ -258,6 +262,7 @@ def _submitter(approval: Approval) -> list[Any]:
     return [submitter] if submitter is not None and submitter.is_active else []
 
 
+@transaction.atomic
 def approver_assign(*, model: Model, entity: str, user: str | None = None, group: str | None = None) -> Approver:
     """Make a user (who must hold the approver or administrator role) or a group approver of an entity's subtree."""
     if (user is None) == (group is None):
@@ -269,21 +274,35 @@ def approver_assign(*, model: Model, entity: str, user: str | None = None, group
         person = get_user_model().objects.filter(username=user).first()
         if person is None:
             raise NotFound(f"There is no user {user!r}.")
-        if not set(roles_of(person)) & APPROVERS:
+        if not set(roles_of(person, model.pk)) & APPROVERS:
             raise UserError(
                 f"User {user!r} has neither the approver nor the administrator role; give them the approver role "
                 "first.",
                 fields={"user": ["not an approver"]},
             )
         approver, _ = Approver.objects.get_or_create(model=model, entity=member, user=person)
-        return approver
-    found = Group.objects.filter(name=group).first()
-    if found is None:
-        raise NotFound(f"There is no group {group!r}.")
-    approver, _ = Approver.objects.get_or_create(model=model, entity=member, group=found)
+    else:
+        found = Group.objects.filter(name=group).first()
+        if found is None:
+            raise NotFound(f"There is no group {group!r}.")
+        approver, _ = Approver.objects.get_or_create(model=model, entity=member, group=found)
+    audit("approver.assign", f"{model.code}/{entity}", {"user": user, "group": group})
     return approver
 
 
+@transaction.atomic
 def approver_remove(*, model: Model, approver_id: int) -> None:
-    if not Approver.objects.filter(model=model, pk=approver_id).delete()[0]:
+    found = Approver.objects.filter(model=model, pk=approver_id).select_related("entity", "user", "group").first()
+    if found is None:
         raise NotFound(f"Model {model.code!r} has no approver assignment {approver_id}.")
+    found.delete()
+    audit("approver.remove", f"{model.code}/{found.entity.code}", approver_json(found))
+
+
+def approver_json(approver: Approver) -> dict[str, Any]:
+    return {
+        "id": approver.pk,
+        "entity": approver.entity.code,
+        "user": approver.user.get_username() if approver.user else None,
+        "group": approver.group.name if approver.group else None,
+    }

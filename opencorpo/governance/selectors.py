@@ -7,7 +7,7 @@ from typing import Any
 
 from opencorpo.accounts.access import access_scope
 from opencorpo.accounts.roles import Role, has_role
-from opencorpo.governance.approvals import units_of
+from opencorpo.governance.approvals import approver_json, units_of
 from opencorpo.governance.models import Approval, ApprovalState, Approver, Notification
 from opencorpo.governance.notifications import notification_json
 from opencorpo.planning.models import Dimension, DimensionKind, Model
@@ -65,20 +65,11 @@ def approval_board(*, model: Model, version: str, user: Any) -> dict[str, Any]:
 def approvers_list(*, model: Model, user: Any) -> list[dict[str, Any]]:
     """The approver assignments; people other than administrators see those on entities they can read."""
     rows = list(Approver.objects.filter(model=model).select_related("entity", "user", "group"))
-    if rows and not has_role(user, Role.ADMINISTRATOR):
+    if rows and not has_role(user, Role.ADMINISTRATOR, model.pk):
         dimension = Dimension.objects.get(model=model, kind=DimensionKind.ENTITY)
         scope, hierarchy = access_scope(user, model.pk), hierarchy_of(dimension)
         rows = [a for a in rows if scope.can_read(dimension.pk, hierarchy, a.entity_id)]
     return [approver_json(a) for a in rows]
-
-
-def approver_json(approver: Approver) -> dict[str, Any]:
-    return {
-        "id": approver.pk,
-        "entity": approver.entity.code,
-        "user": _name(approver.user),
-        "group": approver.group.name if approver.group else None,
-    }
 
 
 def notifications_of(user: Any, *, unread_only: bool = False, limit: int = 100) -> dict[str, Any]:

@@ -13,13 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from opencorpo.accounts.roles import Role, has_role, roles_of
+from opencorpo.accounts.roles import Role
 from opencorpo.core.errors import UserError
-from opencorpo.governance.approvals import approval_transition, approver_assign, approver_remove
+from opencorpo.governance.approvals import approval_transition, approver_assign, approver_json, approver_remove
 from opencorpo.governance.comments import comment_add, comment_json, comments_list
 from opencorpo.governance.models import Approval
 from opencorpo.governance.notifications import notification_json, notification_read
-from opencorpo.governance.selectors import approval_board, approver_json, approvers_list, notifications_of
+from opencorpo.governance.selectors import approval_board, approvers_list, notifications_of
 from opencorpo.governance.serializers import (
     ApprovalBoardSerializer,
     ApprovalSerializer,
@@ -42,8 +42,8 @@ class AdministratorsChange(ModelScoped):
 
     def allowed(self, request: Request) -> bool:
         if request.method in SAFE_METHODS:
-            return bool(roles_of(request.user))
-        return has_role(request.user, Role.ADMINISTRATOR)
+            return bool(self.roles)
+        return Role.ADMINISTRATOR.value in self.roles
 
 
 def approval_json(approval: Approval) -> dict[str, Any]:

@@ -116,10 +116,16 @@ def version_copy(
             ]
             changes_apply(cube, changes, batch=batch, user_id=user_id, source=source_name)
             changed += len(changes)
-    audit(
-        "version.copy", f"{model.code}/{source}>{target}", {"where": where.members if where else {}, "changed": changed}
-    )
-    return {"batch": str(batch) if changed else None, "changed": changed}
+        comments = 0
+        if where is None:  # a whole version: its cell comments come along (a slice copy leaves them)
+            from opencorpo.governance.comments import comments_copy
+
+            ids = Member.objects.filter(dimension__model=model, dimension__kind=DimensionKind.VERSION)
+            found = dict(ids.filter(code__in=[source, target]).values_list("code", "pk"))
+            comments = comments_copy(model=model, source_version_id=found[source], target_version_id=found[target])
+    details = {"where": where.members if where else {}, "changed": changed, "comments": comments}
+    audit("version.copy", f"{model.code}/{source}>{target}", details)
+    return {"batch": str(batch) if changed else None, "changed": changed, "comments_copied": comments}
 
 
 def version_branch(*, model: Model, base: str, code: str, name: str, user: Any) -> Member:

@@ -6,12 +6,15 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import DatabaseError, transaction
 
+from opencorpo.accounts.models import ModelRole
 from opencorpo.accounts.roles import Role
-from opencorpo.core.errors import UserError
+from opencorpo.core.errors import Forbidden, UserError
+from opencorpo.core.models import AuditEvent
 from opencorpo.governance.approvals import ApprovalForbidden, WrongState, approver_assign
 from opencorpo.governance.models import Approval, ApprovalEvent
 from opencorpo.governance.selectors import approval_board, frozen_units
 from opencorpo.planning import structure
+from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.errors import UnknownObject, VersionLocked
 from opencorpo.planning.models import Member
 from tests.governance.conftest import grant, move, person
@@ -165,3 +168,29 @@ def test_the_status_board_lists_the_units_the_user_can_read(model, people):
     assert ann["E1"]["actions"] == ["approve", "reject", "reopen"] and ann["E2"]["actions"] == []
     walt = {u["entity"]: u for u in approval_board(model=model, version="budget", user=people["walt"])["units"]}
     assert walt["E1"]["actions"] == [] and walt["E1"]["updated_at"] is not None
+
+
+def test_roles_given_in_this_model_count_and_roles_in_another_model_do_not(model, people):
+    other = structure.model_create(code="other", name="Other", first_fiscal_year=2026, years=1)
+    local, elsewhere = person("lou", None), person("eli", None)
+    ModelRole.objects.create(model=model, user=local, role="approver")
+    ModelRole.objects.create(model=other, user=elsewhere, role="approver")
+    approver_assign(model=model, entity="EAST", user="lou")
+    with pytest.raises(UserError, match="'eli' has neither the approver nor the administrator role"):
+        approver_assign(model=model, entity="EAST", user="eli")
+    move(model, people["pia"], "submit")
+    assert move(model, local, "approve").state == "approved"
+    assert AuditEvent.objects.filter(action="approver.assign", target="acme/EAST").count() == 1
+
+
+def test_a_submitted_unit_is_read_only_to_its_planner_until_reopened(cube, people):
+    def write(entity: str, value: float) -> int:
+        cell = CellWrite({"account": "RENT", "entity": entity, "time": "2026-01", "version": "budget"}, value)
+        return cells_write(cube=cube, cells=[cell], user=people["pia"])["changed"]
+
+    assert write("E1", 1.0) == 1
+    move(cube.model, people["pia"], "submit", "EAST")
+    with pytest.raises(Forbidden, match="read-only"):
+        write("E1", 2.0)  # the whole subtree of the unit is frozen
+    move(cube.model, people["ann"], "reopen", "EAST")
+    assert write("E1", 2.0) == 1

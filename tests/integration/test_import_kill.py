@@ -67,7 +67,7 @@ def test_a_worker_killed_mid_import_leaves_the_cube_unchanged_and_the_retry_impo
         enqueue=False,
     )
     rabbit = os.environ["TEST_RABBITMQ_URL"]
-    publisher = Celery(broker=rabbit)
+    publisher = Celery(broker=rabbit, set_as_current=False)  # the app of this process keeps its own broker
     env = service_env(CELERY_BROKER_URL=rabbit)
 
     def send() -> None:

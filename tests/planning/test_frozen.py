@@ -26,6 +26,12 @@ def test_a_submitted_unit_is_read_only_until_reopened(cube):
     admin = make_user("ada", Role.ADMINISTRATOR)
     approver_assign(model=cube.model, entity="WORLD", user="abe")
     cells_write(cube=cube, cells=[CellWrite(at("RENT", "E1"), 1.0)], user=planner)
+    query = GridQuery(
+        rows=(Selection("entity", members=("E1", "W1")),),
+        columns=(Selection("account", members=("RENT",)),),
+        filters={"time": "2026-01", "version": "budget"},
+    )
+    assert grid_read(cube=cube, query=query, user=planner)["editable"] == [[True], [True]]
     approval_transition(model=cube.model, version="budget", entity="EAST", action="submit", user=planner)
     with pytest.raises(Forbidden, match="submitted for approval"):
         cells_write(cube=cube, cells=[CellWrite(at("RENT", "E1"), 2.0)], user=planner)
@@ -33,11 +39,6 @@ def test_a_submitted_unit_is_read_only_until_reopened(cube):
         cells_spread(cube=cube, coordinate=at("RENT", "EAST"), value=9.0, user=planner)
     cells_write(cube=cube, cells=[CellWrite(at("RENT", "W1"), 3.0)], user=planner)  # another unit: open
     cells_write(cube=cube, cells=[CellWrite(at("RENT", "E1", version="forecast"), 3.0)], user=planner)  # other version
-    query = GridQuery(
-        rows=(Selection("entity", members=("E1", "W1")),),
-        columns=(Selection("account", members=("RENT",)),),
-        filters={"time": "2026-01", "version": "budget"},
-    )
     answer = grid_read(cube=cube, query=query, user=planner)
     assert answer["reasons"] == [["approval"], [None]] and answer["editable"] == [[False], [True]]
     batch = import_submit(

@@ -104,3 +104,15 @@ def test_a_diff_shows_only_what_the_reader_may_read(cube):
     grant(cube, viewer, "entity", "EAST", "read")
     diff = version_diff(cube=cube, version="budget", reference="forecast", user=viewer)
     assert [c["coordinate"]["entity"] for c in diff["cells"]] == ["E1"] and diff["total_after"] == 1.0
+
+
+def test_comments_come_along_when_a_whole_version_is_copied(cube):
+    from opencorpo.governance.comments import comment_add, comments_list
+
+    comment_add(cube, at("RENT", "E1"), "Rent rises in March", None)
+    result = version_copy(model=cube.model, source="budget", target="forecast", user=None)
+    assert result["comments_copied"] == 1
+    [copied] = comments_list(cube, None, at("RENT", "E1", version="forecast"))
+    assert copied["text"] == "Rent rises in March"
+    again = version_copy(model=cube.model, source="budget", target="forecast", user=None)
+    assert again["comments_copied"] == 0
