@@ -50,8 +50,11 @@ def _check_frozen(cube: Cube, changed: list[Change], user_id: int) -> None:
 
 
 def cube_lock(cube_id: int) -> None:
-    """One writer per cube at a time (held until the transaction ends)."""
+    """One writer per cube at a time (held until the transaction ends). It also marks the transaction as the
+    application's, which audits its own writes: the database audits only writes made outside it (migration 0007)."""
     Cube.objects.select_for_update().filter(pk=cube_id).first()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('opencorpo.audited', 'on', true)")
 
 
 def rows_apply(cube: Cube, changed: list[Change], *, batch: uuid.UUID, user_id: int | None, source: str) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from opencorpo.planning.changes import data_version_bump
+from opencorpo.planning.changes import cube_lock, data_version_bump
 from opencorpo.planning.context import cube_context
 from opencorpo.planning.formulas import formulas_after_load
 from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
@@ -23,7 +23,7 @@ def facts_load(
     every changed cell gets an audit row of one batch. Replace-slice and add modes come with imports."""
     batch = uuid.uuid4()
     with transaction.atomic(), connection.cursor() as cursor:
-        Cube.objects.select_for_update().filter(pk=cube.pk).first()
+        cube_lock(cube.pk)
         data_version = data_version_bump(cube.pk)  # rolled back with the load if nothing changes
         cursor.execute("DROP TABLE IF EXISTS load_staging")  # a second load in the same transaction
         cursor.execute(

@@ -158,3 +158,19 @@ def test_the_database_itself_refuses_writes_into_a_locked_version_or_closed_peri
     structure.member_update(member=quarter, locked=False)
     facts_load(cube=cube, rows=[(*row, sales, e1, 0, 0, 0, 0, 9.0)], source="api")
     assert value(cube, "SALES", "E1", "2026-05") == 9.0
+
+
+def test_raw_sql_writes_are_audited_by_the_database_and_app_writes_only_once(cube):
+    result = cells_write(cube=cube, cells=[CellWrite(at("SALES"), 100.0), CellWrite(at("RENT"), 30.0)], user=None)
+    assert FactChange.objects.count() == 2 and FactChange.objects.filter(batch=result["batch"]).count() == 2
+    cube.refresh_from_db()
+    before = cube.data_version
+    with connection.cursor() as cursor:  # an operator's script, outside the application
+        cursor.execute("SELECT set_config('opencorpo.audited', '', true)")  # this test runs in one transaction
+        cursor.execute("UPDATE planning_fact SET value = value * 2 WHERE cube_id = %s", [cube.pk])
+        cursor.execute("DELETE FROM planning_fact WHERE cube_id = %s AND value = 60", [cube.pk])
+    changes = list(FactChange.objects.filter(source="sql").order_by("id").values_list("old_value", "new_value"))
+    assert changes == [(100.0, 200.0), (30.0, 60.0), (60.0, None)]
+    cube.refresh_from_db()
+    assert cube.data_version == before + 2  # caches and snapshots see the change
+    assert value(cube, "SALES", "E1", "2026-01") == 200.0 and value(cube, "RENT", "E1", "2026-01") is None
