@@ -12,6 +12,7 @@ from typing import IO, Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from opencorpo.accounts.access import access_scope
 from opencorpo.core.errors import UserError
 from opencorpo.core.jobs import Progress
 from opencorpo.core.models import Job
@@ -28,6 +29,7 @@ from opencorpo.planning.errors import StaleWrite
 from opencorpo.planning.grid import grid_read
 from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
 from opencorpo.planning.serializers import grid_query
+from opencorpo.planning.visibility import Visible
 
 FILES = {"xlsx": "export.xlsx", "csv": "export.csv", "template": "template.xlsx"}
 
@@ -149,8 +151,9 @@ def template_apply(params: dict[str, Any], progress: Progress) -> dict[str, Any]
     if upload.meta.get("cube") != cube.code or upload.meta.get("model") != cube.model.code:
         raise UserError(f"This template is for {upload.meta.get('model')}/{upload.meta.get('cube')}, not this cube.")
     changed = [cell for cell in upload.cells if cell.value != cell.original]
+    visible = Visible(cube_context(cube), access_scope(user, cube.model_id), user)
     stamps = [json.loads(cell.stamp) for cell in changed]
-    keys = [_key(cube, stamp["c"]) for stamp in stamps]
+    keys = [_key(visible, stamp["c"]) for stamp in stamps]  # a cell the user cannot read is refused, never shown
     current = current_values(cube.pk, keys)
     conflicts, writes = [], []
     for cell, stamp, key in zip(changed, stamps, keys, strict=True):
@@ -181,9 +184,8 @@ def _rows(path: Path, filename: str, sheet: str) -> list[list[str]]:
         table.discard()
 
 
-def _key(cube: Cube, coordinate: dict[str, str]) -> Key:
-    context = cube_context(cube)
+def _key(visible: Visible, coordinate: dict[str, str]) -> Key:
     slots = dict.fromkeys(FACT_SLOTS, 0)
-    for info in context.dimensions:
-        slots[info.slot] = info.id_of(coordinate[info.dimension.code])
+    for info, _, member_id in visible.leaf_cell(coordinate, "Template cell: ", "templates name leaf cells"):
+        slots[info.slot] = member_id
     return tuple(slots[s] for s in FACT_SLOTS)  # type: ignore[return-value]

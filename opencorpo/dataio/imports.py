@@ -286,20 +286,26 @@ def _apply(batch: ImportBatch, stage: str) -> int:
 
 
 def _clear_slice(cursor: Any, batch: ImportBatch, stage: str, params: dict[str, Any]) -> int:
-    """Replace mode: delete (and audit) the slice's entered cells that the file does not name."""
+    """Replace mode: delete (and audit) the slice's entered cells that the file does not name. Dimensions the slice
+    does not name count only where the importer may write and the period or version is open; the versions are the
+    file's own unless the slice names them. Calculated accounts are recalculated, never cleared."""
     context = cube_context(batch.cube)
+    visible = Visible(context, access_scope(batch.created_by, batch.model_id), batch.created_by)
     conditions = []
     for info in context.dimensions:
         codes = batch.slice.get(info.dimension.code)
         if codes:
-            leaves = sorted({leaf for c in codes for leaf in info.hierarchy.leaves(info.by_code[c])})
-            conditions.append(f"f.{info.slot} = ANY(ARRAY{leaves}::bigint[])")
-        if info.dimension.kind == DimensionKind.ACCOUNT:  # calculated cells are recalculated, never cleared
-            entered = sorted(m for m in info.hierarchy.leaves() if not info.members[m].is_calculated)
-            conditions.append(f"f.{info.slot} = ANY(ARRAY{entered or [0]}::bigint[])")
+            leaves = {leaf for c in codes for leaf in info.hierarchy.leaves(info.by_code[c])}
+        else:
+            leaves = {m for m in info.hierarchy.leaves() if visible.writable(info, m) and not info.closed(m)}
+        if info.dimension.kind == DimensionKind.ACCOUNT:
+            leaves = {m for m in leaves if not info.members[m].is_calculated}
+        conditions.append(f"f.{info.slot} = ANY(ARRAY{sorted(leaves) or [0]}::bigint[])")
+        if info.dimension.kind == DimensionKind.VERSION and not codes:
+            conditions.append(f"f.version_id IN (SELECT DISTINCT version_id FROM {stage})")
     cursor.execute(
         f"""WITH gone AS (
-                DELETE FROM planning_fact f WHERE f.cube_id = %(cube)s AND {" AND ".join(conditions) or "true"}
+                DELETE FROM planning_fact f WHERE f.cube_id = %(cube)s AND {" AND ".join(conditions)}
                 AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE {MATCH})
                 RETURNING {SLOTS}, value)
             INSERT INTO planning_factchange (model_id, cube_id, {SLOTS}, old_value, new_value, source, batch,

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from opencorpo.accounts.roles import Role, has_role
 from opencorpo.core.errors import UserError
 from opencorpo.core.serializers import JobSerializer
 from opencorpo.dataio.exports import export_submit
@@ -80,7 +81,7 @@ class ImportListView(APIView):
     @extend_schema(responses=ImportBatchSerializer(many=True), summary="Import batches of a cube, newest first")
     def get(self, request: Request, model: str, cube: str) -> Response:
         batches = ImportBatch.objects.filter(cube=cube_get(model_code=model, cube_code=cube)).select_related("job")
-        return Response(ImportBatchSerializer(batches[:200], many=True).data)
+        return Response(ImportBatchSerializer(own_batches(request.user, batches)[:200], many=True).data)
 
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},
@@ -105,8 +106,15 @@ class ImportListView(APIView):
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
 
-def _batch(model: str, batch_id: str) -> ImportBatch:
-    found = ImportBatch.objects.filter(model__code=model, pk=batch_id).select_related("cube", "job").first()
+def own_batches(user: Any, batches: Any) -> Any:
+    """A batch's rows, totals and errors are its importer's: others see only their own (administrators all)."""
+    model_id = batches.first().model_id if batches.exists() else None
+    return batches if has_role(user, Role.ADMINISTRATOR, model_id) else batches.filter(created_by_id=user.pk)
+
+
+def _batch(model: str, batch_id: str, user: Any) -> ImportBatch:
+    mine = own_batches(user, ImportBatch.objects.filter(model__code=model, pk=batch_id))
+    found: ImportBatch | None = mine.select_related("cube", "job").first()
     if found is None:
         raise UnknownObject(f"Model {model!r} has no import batch {batch_id}.")
     return found
@@ -117,7 +125,7 @@ class ImportDetailView(APIView):
 
     @extend_schema(responses=ImportBatchSerializer)
     def get(self, request: Request, model: str, batch: str) -> Response:
-        return Response(ImportBatchSerializer(_batch(model, batch)).data)
+        return Response(ImportBatchSerializer(_batch(model, batch, request.user)).data)
 
 
 class ImportUndoView(APIView):
@@ -125,7 +133,7 @@ class ImportUndoView(APIView):
 
     @extend_schema(request=None, responses=AnyObject, summary="Undo an applied import as one step")
     def post(self, request: Request, model: str, batch: str) -> Response:
-        return Response(import_undo(batch=_batch(model, batch), user=request.user))
+        return Response(import_undo(batch=_batch(model, batch, request.user), user=request.user))
 
 
 class MappingSerializer(serializers.Serializer[Any]):

@@ -49,7 +49,7 @@ def approval_board(*, model: Model, version: str, user: Any) -> dict[str, Any]:
             {
                 "entity": member.code,
                 "name": member.name,
-                "parent": units.entities[parent].code if parent is not None else None,
+                "parent": units.entities[parent].code if parent is not None and units.readable(parent) else None,
                 "level": units.hierarchy.level(entity_id),
                 "state": state,
                 "comment": row.comment if row else "",

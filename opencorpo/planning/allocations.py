@@ -63,9 +63,12 @@ def allocation_run(*, allocation: Allocation, version: str, periods: list[str], 
     base = _fixed_key(context, visible, definition.get("fixed", {}), along, version_id)
     precision = int(definition.get("precision", 2))
     members = {m for source, targets in steps for m in (source, *targets)}
-    for member in members:
-        if not visible.writable(along, member):
-            raise CellForbidden(f"You may not change {along.members[member].code!r}, which this allocation writes.")
+    written = [(along, m) for m in members] + [(account, received), (account, charged), (versions, version_id)]
+    others = [i for i in context.dimensions if i.slot not in (along.slot, account.slot, time.slot, versions.slot)]
+    written += [(i, base[FACT_SLOTS.index(i.slot)]) for i in others]
+    for info, member in written:
+        if not visible.writable(info, member):
+            raise CellForbidden(f"You may not change {info.members[member].code!r}, which this allocation writes.")
     position = {slot: i for i, slot in enumerate(FACT_SLOTS)}
     batch = uuid.uuid4()
     lines: list[dict[str, Any]] = []

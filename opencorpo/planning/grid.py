@@ -68,7 +68,7 @@ def _resolve(selection: Selection, info: DimensionInfo, visible: Visible) -> lis
         )
     else:
         parent = info.by_code.get(parent_code)
-        if parent is None:
+        if parent is None or not any(visible.readable(info, m) for m in (parent, *hierarchy.descendants(parent))):
             raise UnknownObject(f"Dimension {info.dimension.code!r} has no member {parent_code!r}.")
         if selection.children_of:
             ids = hierarchy.children(parent)

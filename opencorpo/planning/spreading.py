@@ -114,6 +114,8 @@ def _leaves(visible: Visible, info: DimensionInfo, code: str) -> list[int]:
     if info.dimension.kind == DimensionKind.VERSION:
         if not info.hierarchy.is_leaf(member_id):
             raise InvalidCell(f"Spread within one version; {code!r} is a group of versions.")
+        if not visible.writable(info, member_id):
+            raise CellForbidden(f"You may read version {code!r} but not change it. Ask an administrator for access.")
         return [member_id]
     weights = info.hierarchy.leaf_weights(member_id)
     hidden = [leaf for leaf in weights if not visible.readable(info, leaf)]

@@ -16,6 +16,7 @@ from opencorpo.accounts.access import access_scope
 from opencorpo.core.audit import audit
 from opencorpo.engine.versions import diff, diff_totals, merge3, resolve
 from opencorpo.planning import structure
+from opencorpo.planning.cells import CellForbidden
 from opencorpo.planning.changes import Change, Key, changes_apply, cube_lock
 from opencorpo.planning.context import CubeContext, cube_context
 from opencorpo.planning.errors import InvalidQuery, MergeConflicts, VersionLocked
@@ -98,6 +99,8 @@ def version_copy(
             visible = Visible(context, access_scope(user, model.pk))
             source_id, target_id = _version(context, visible, source), _version(context, visible, target)
             versions = context.of_kind(DimensionKind.VERSION)
+            if versions is not None and not visible.writable(versions, target_id):
+                raise CellForbidden(f"You may read version {target!r} but not change it; ask for write access.")
             if versions is not None and versions.closed(target_id):
                 raise VersionLocked(
                     f"Version {target!r} is locked; ask an approver to unlock it before copying into it."
@@ -223,6 +226,9 @@ def version_merge(*, branch: str, model: Model, user: Any, choices: dict[str, An
             context = cube_context(cube)
             visible = Visible(context, access_scope(user, model.pk))
             cube_lock(cube.pk)
+            versions = context.of_kind(DimensionKind.VERSION)
+            if versions is not None and not visible.writable(versions, record.base_id):
+                raise CellForbidden(f"You may read version {record.base.code!r} but not change it; ask for access.")
             allowed = _allowed(context, visible, None, writable=True)
             ours = _cells(cube.pk, record.base_id, allowed)
             theirs = _cells(cube.pk, record.version_id, allowed)

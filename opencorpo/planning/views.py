@@ -64,12 +64,31 @@ def member_get(dimension: Dimension, code: str) -> Member:
 
 
 def readable_members(user: Any, dimension: Dimension, members: list[Member]) -> list[Member]:
-    """The members this user may see (a hidden one is not listed at all)."""
+    """The members this user may see (a hidden one is not listed at all): the rule of planning/visibility.py,
+    including "a ratio is readable only with its numerator and denominator"."""
     scope = access_scope(user, dimension.model_id)
     if dimension.pk not in scope.grants:
         return members if scope.cap > 0 else []
     hierarchy = structure.hierarchy_of(dimension)
-    return [m for m in members if scope.can_read(dimension.pk, hierarchy, m.pk)]
+
+    def readable(member: Member) -> bool:
+        parts = (member.ratio_numerator_id, member.ratio_denominator_id) if member.is_ratio else ()
+        return all(scope.can_read(dimension.pk, hierarchy, m) for m in (member.pk, *parts) if m is not None)
+
+    return [m for m in members if readable(m)]
+
+
+def members_json(user: Any, dimension: Dimension, members: list[Member]) -> list[dict[str, Any]]:
+    """Serialised readable members; a hidden parent (or ratio part) is not named."""
+    shown = readable_members(user, dimension, members)
+    every = {m.pk for m in readable_members(user, dimension, list(dimension.members.all()))}
+    data = []
+    for member, item in zip(shown, MemberSerializer(shown, many=True).data, strict=True):
+        item = dict(item)
+        if member.parent_id is not None and member.parent_id not in every:
+            item["parent"] = None
+        data.append(item)
+    return data
 
 
 def valid(serializer_class: type[serializers.Serializer[Any]], data: Any, **kwargs: Any) -> dict[str, Any]:
@@ -140,7 +159,7 @@ class MemberListView(APIView):
     def get(self, request: Request, model: str, dimension: str) -> Response:
         found = dimension_get(model, dimension)
         members = list(found.members.select_related("parent", "ratio_numerator", "ratio_denominator"))
-        return Response(MemberSerializer(readable_members(request.user, found, members), many=True).data)
+        return Response(members_json(request.user, found, members))
 
     @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
     def post(self, request: Request, model: str, dimension: str) -> Response:
@@ -157,9 +176,10 @@ class MemberDetailView(APIView):
     def get(self, request: Request, model: str, dimension: str, code: str) -> Response:
         found = dimension_get(model, dimension)
         member = member_get(found, code)
-        if not readable_members(request.user, found, [member]):
+        shown = members_json(request.user, found, [member])
+        if not shown:
             raise UnknownObject(f"Dimension {found.code!r} has no member {code!r}.")
-        return Response(MemberSerializer(member).data)
+        return Response(shown[0])
 
     @extend_schema(request=MemberWriteSerializer, responses=MemberSerializer)
     def patch(self, request: Request, model: str, dimension: str, code: str) -> Response:
