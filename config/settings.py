@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "opencorpo.planning",
     "opencorpo.dataio",
     "opencorpo.governance",
+    "opencorpo.reports",
     "opencorpo.demo",
 ]
 

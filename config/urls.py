@@ -27,6 +27,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("opencorpo.planning.urls")),
     path("", include("opencorpo.dataio.urls")),
     path("", include("opencorpo.governance.urls")),
+    path("", include("opencorpo.reports.urls")),
 ]
 
 urlpatterns = [

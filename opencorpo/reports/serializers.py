@@ -12,8 +12,9 @@ CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
 class ReportSerializer(serializers.ModelSerializer[Report]):
-    cube = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    cube: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    kind = serializers.CharField(read_only=True, help_text="grid or chart")
     editable = serializers.SerializerMethodField()
 
     class Meta:
@@ -29,7 +30,7 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
 class ReportWriteSerializer(serializers.Serializer[Any]):
     code = serializers.RegexField(CODE)
     name = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=ReportKind.choices, default=ReportKind.GRID)
+    kind = serializers.RegexField(r"^(grid|chart)$", default=ReportKind.GRID, help_text="grid or chart")
     cube = serializers.CharField(max_length=64)
     definition = serializers.JSONField(help_text='{"query": <grid query>, "display": {...}, "chart": {...}}')
     shared = serializers.BooleanField(default=False)

@@ -103,7 +103,7 @@ def standard_definitions(model: Model, cube: Cube) -> list[dict[str, Any]]:
     if income is None or "actual" not in versions or "budget" not in versions:
         return []
     children = [m for m in accounts.values() if m.parent_id == income.pk]
-    if all(code in accounts for code in ("REV", "NI")) and income.code == "NI":
+    if all(code in accounts for code in ("REV", "COGS", "OPEX")) and income.code == "NI":
         lines = [code for code in IS_LINES if code in accounts]
         steps = [accounts[code] for code in BRIDGE_STEPS if code in accounts]
     else:
@@ -120,9 +120,12 @@ def standard_definitions(model: Model, cube: Cube) -> list[dict[str, Any]]:
     trend_versions = [v for v in ("actual", "budget", "forecast") if v in versions]
     variance = {"version": "actual", "reference": "budget"}
     entity_root = next((m for m in entities.values() if m.parent_id is None), None)
-    bva = {"rows": [{"dimension": "account", "members": lines}],
-           "columns": [{"dimension": "version", "members": ["actual", "budget"]}],
-           "filters": {"time": year.code}, "variance": variance}
+    bva = {
+        "rows": [{"dimension": "account", "members": lines}],
+        "columns": [{"dimension": "version", "members": ["actual", "budget"]}],
+        "filters": {"time": year.code},
+        "variance": variance,
+    }
     found: list[dict[str, Any]] = [
         {
             "code": "income-statement",
@@ -158,8 +161,13 @@ def standard_definitions(model: Model, cube: Cube) -> list[dict[str, Any]]:
                         {"dimension": "version", "members": ["actual", plan]},
                     ],
                 },
-                "display": {"layout": "rolling", "actual": "actual", "forecast": plan, "cutoff": last.code,
-                            "title": f"Rolling forecast: actuals to {last.code}, then {plan}"},
+                "display": {
+                    "layout": "rolling",
+                    "actual": "actual",
+                    "forecast": plan,
+                    "cutoff": last.code,
+                    "title": f"Rolling forecast: actuals to {last.code}, then {plan}",
+                },
             },
         },
         {
@@ -167,7 +175,10 @@ def standard_definitions(model: Model, cube: Cube) -> list[dict[str, Any]]:
             "name": "Variance bridge: budget to actual",
             "kind": ReportKind.CHART,
             "definition": {
-                "query": {**bva, "rows": [{"dimension": "account", "members": [*(s.code for s in steps), income.code]}]},
+                "query": {
+                    **bva,
+                    "rows": [{"dimension": "account", "members": [*(s.code for s in steps), income.code]}],
+                },
                 "chart": {
                     "type": "waterfall",
                     "total": income.code,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import SAFE_METHODS
@@ -72,7 +72,8 @@ class ReportListView(APIView):
         cube = cube_get(model_code=model, cube_code=data.pop("cube"))
         definition_check(data["definition"])
         try:
-            report = Report.objects.create(model=found, cube=cube, created_by=request.user, **data)
+            with transaction.atomic():
+                report = Report.objects.create(model=found, cube=cube, created_by=request.user, **data)  # type: ignore[misc]
         except IntegrityError:
             raise Conflict(f"Model {model!r} already has a report {data['code']!r}; choose another code.") from None
         return Response(ReportSerializer(report, context={"user": request.user}).data, status=status.HTTP_201_CREATED)
@@ -99,6 +100,7 @@ class ReportDetailView(APIView):
         report.save()
         return Response(ReportSerializer(report, context={"user": request.user}).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, model: str, code: str) -> Response:
         self._editable(request, model, code).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -130,7 +132,8 @@ class DashboardListView(APIView):
     def post(self, request: Request, model: str) -> Response:
         data = valid(DashboardWriteSerializer, request.data)
         try:
-            dashboard = Dashboard.objects.create(model=model_get(model), created_by=request.user, **data)
+            with transaction.atomic():
+                dashboard = Dashboard.objects.create(model=model_get(model), created_by=request.user, **data)  # type: ignore[misc]
         except IntegrityError:
             raise Conflict(f"Model {model!r} already has a dashboard {data['code']!r}.") from None
         return Response(DashboardSerializer(dashboard).data, status=status.HTTP_201_CREATED)
@@ -153,6 +156,7 @@ class DashboardDetailView(APIView):
         dashboard.save()
         return Response(DashboardSerializer(dashboard).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, model: str, code: str) -> Response:
         dashboard_get(model, code).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
