@@ -129,12 +129,13 @@ def row_versions_of(cube_id: int, keys: list[dict[str, int]]) -> dict[tuple[int,
 
     if not keys:
         return {}
-    columns = [[key.get(slot, 0) for key in keys] for slot in FACT_SLOTS]
+    wanted = {tuple(key.get(slot, 0) for slot in FACT_SLOTS) for key in keys}
+    members = [sorted({cell[i] for cell in wanted}) for i in range(len(FACT_SLOTS))]
     slots = ", ".join(FACT_SLOTS)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # the cells' members per slot (a few short lists), then an exact filter
         cursor.execute(
-            f"""SELECT {slots}, row_version FROM planning_fact WHERE cube_id = %s AND ({slots}) IN (
-                SELECT * FROM unnest({", ".join(["%s::bigint[]"] * len(FACT_SLOTS))}))""",
-            [cube_id, *columns],
+            f"SELECT {slots}, row_version FROM planning_fact WHERE cube_id = %s AND "
+            + " AND ".join(f"{slot} = ANY(%s)" for slot in FACT_SLOTS),
+            [cube_id, *members],
         )
-        return {tuple(row[:-1]): row[-1] for row in cursor.fetchall()}
+        return {cell: row[-1] for row in cursor.fetchall() if (cell := tuple(row[:-1])) in wanted}

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from opencorpo.accounts.access import access_scope
 from opencorpo.core import metrics
+from opencorpo.core.selectors import installation_id
 from opencorpo.engine.cube import Axis, CubeShape, Facts, aggregate
 from opencorpo.engine.variance import variance_arrays
 from opencorpo.planning.context import CubeContext, DimensionInfo, cube_context, cube_versions
@@ -120,6 +121,7 @@ def grid_read(*, cube: Cube, query: GridQuery, user: Any = None, path: str = "au
     built in the background), "snapshot" (build one now if missing) or "database" (the plain reference).
     """
     outermost = not connection.in_atomic_block
+    installation_id()  # the cache key needs it; it may write its row, which a read-only transaction could not
     with transaction.atomic():
         if outermost:  # the data version, the delta and the row versions all come from one consistent state
             with connection.cursor() as cursor:
