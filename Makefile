@@ -36,7 +36,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
-	cd frontend && npm run typecheck --silent
+	cd frontend && npm run typecheck --silent && npm run api:check --silent
 
 openapi: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml

@@ -49,6 +49,18 @@ describe('App routes', () => {
     expect(screen.getByText('database').parentElement?.textContent).toContain('OK');
   });
 
+  it('lists the cubes of each model in the Planning area, each linking to its grid', async () => {
+    stubFetch({
+      'GET /api/v1/auth/me': me,
+      'GET /api/v1/models/': { body: [{ code: 'acme', name: 'Acme' }] },
+      'GET /api/v1/models/acme/cubes/': { body: [{ code: 'pl', name: 'Profit and loss', dimensions: ['account', 'time'] }] },
+    });
+    renderAt('/app/planning');
+    const link = await screen.findByRole('link', { name: 'Profit and loss' });
+    expect(link.getAttribute('href')).toBe('/app/models/acme/cubes/pl');
+    expect(screen.getByRole('heading', { level: 3, name: 'Acme' })).toBeTruthy();
+  });
+
   it('shows "Page not found" for unknown paths under /app', async () => {
     stubFetch({ 'GET /api/v1/auth/me': me });
     renderAt('/app/no-such-page');
@@ -60,6 +72,7 @@ describe('App routes', () => {
       'GET /api/v1/auth/me': me,
       'GET /api/v1/auth/csrf': { body: { csrf_token: 'tok' } },
       'POST /api/v1/auth/logout': { body: {} },
+      'GET /api/v1/models/': { body: [] },
     });
     renderAt('/app/models');
     fireEvent.click(await screen.findByRole('button', { name: 'Sign out' }));

@@ -8,14 +8,24 @@ export class ApiError extends Error {
   readonly status: number;
   readonly fields?: FieldErrors;
   readonly requestId?: string;
+  /** The whole error object, for endpoints that add details (e.g. the `conflicts` of a stale write). */
+  readonly details: Record<string, unknown>;
 
-  constructor(init: { code: string; message: string; status: number; fields?: FieldErrors; requestId?: string }) {
+  constructor(init: {
+    code: string;
+    message: string;
+    status: number;
+    fields?: FieldErrors;
+    requestId?: string;
+    details?: Record<string, unknown>;
+  }) {
     super(init.message);
     this.name = 'ApiError';
     this.code = init.code;
     this.status = init.status;
     this.fields = init.fields;
     this.requestId = init.requestId;
+    this.details = init.details ?? {};
   }
 }
 
@@ -43,6 +53,7 @@ export function toApiError(status: number, body: unknown): ApiError {
       status,
       fields: isRecord(err.fields) ? (err.fields as FieldErrors) : undefined,
       requestId: typeof err.request_id === 'string' ? err.request_id : undefined,
+      details: err,
     });
   }
   return new ApiError({
@@ -85,6 +96,11 @@ export async function refreshCsrfToken(): Promise<string> {
   }
   csrfToken = body.csrf_token;
   return csrfToken;
+}
+
+/** The cached CSRF token, fetched once if there is none yet (pages call it early, before their first POST). */
+export async function ensureCsrfToken(): Promise<string> {
+  return csrfToken ?? refreshCsrfToken();
 }
 
 /** Forgets the cached CSRF token (on sign-out, and between tests). */

@@ -1,0 +1,76 @@
+// Numbers in the user's locale: display formatting, the plain form used for editing and copying, and parsing of
+// what a person types or pastes (group separators, the locale's decimal mark, (negatives) and − signs).
+
+const formats = new Map<string, Intl.NumberFormat>();
+
+function cached(locale: string, kind: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale}|${kind}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, options);
+    formats.set(key, format);
+  }
+  return format;
+}
+
+/** The grid's display: grouped, at most two decimals; '' for an empty cell. */
+export function formatValue(value: number | null | undefined, locale: string): string {
+  if (value === null || value === undefined) return '';
+  return cached(locale, 'value', { maximumFractionDigits: 2 }).format(value);
+}
+
+/** A variance percent (already ×100), one decimal. */
+export function formatPercent(value: number | null | undefined, locale: string): string {
+  if (value === null || value === undefined) return '';
+  return cached(locale, 'percent', { style: 'percent', maximumFractionDigits: 1, minimumFractionDigits: 1 }).format(
+    value / 100,
+  );
+}
+
+/** The full-precision, ungrouped form for the editor and the clipboard: what a spreadsheet reads back as a number. */
+export function plainNumber(value: number | null | undefined, locale: string): string {
+  if (value === null || value === undefined) return '';
+  return cached(locale, 'plain', { useGrouping: false, maximumFractionDigits: 10 }).format(value);
+}
+
+export interface Separators {
+  group: string;
+  decimal: string;
+}
+
+export function separatorsOf(locale: string): Separators {
+  const parts = cached(locale, 'parts', { minimumFractionDigits: 1 }).formatToParts(12345.6);
+  return {
+    group: parts.find((p) => p.type === 'group')?.value ?? ',',
+    decimal: parts.find((p) => p.type === 'decimal')?.value ?? '.',
+  };
+}
+
+export type Parsed = { ok: true; value: number | null } | { ok: false };
+
+const SPACES = /[\s\u00a0\u202f]/g;
+const CURRENCY = /^[€$£¥]|[€$£¥]$/g;
+
+/** Reads a typed or pasted number; blank text means "empty the cell" (value null). */
+export function parseNumber(text: string, locale: string): Parsed {
+  let s = text.replace(SPACES, '').replace(CURRENCY, '');
+  if (s === '') return { ok: true, value: null };
+  let negative = false;
+  if (s.startsWith('(') && s.endsWith(')')) {
+    negative = true;
+    s = s.slice(1, -1);
+  }
+  s = s.replace(/^\u2212/, '-').replace(/\u2212$/, '-');
+  if (s.endsWith('-') && !s.startsWith('-')) {
+    negative = !negative;
+    s = s.slice(0, -1);
+  }
+  const { group, decimal } = separatorsOf(locale);
+  const groups = group.replace(SPACES, '') === '' ? [] : [group, "'", '\u2019'];
+  for (const mark of groups) s = s.split(mark).join('');
+  if (decimal !== '.') s = s.split(decimal).join('.');
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return { ok: false };
+  const value = Number(s);
+  if (!Number.isFinite(value)) return { ok: false };
+  return { ok: true, value: negative ? -value : value };
+}

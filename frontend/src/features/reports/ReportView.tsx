@@ -1,0 +1,203 @@
+// One report: its numbers fetched through the grid query endpoint as the reader, drawn as a table or a chart,
+// with XLSX/CSV export and "save as".
+import { useEffect, useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { rollingTable, varianceTable } from './builders';
+import { Chart } from './Chart';
+import { exportReport, reportsApi } from './reportsApi';
+import type { GridAnswer, Report } from './types';
+import './reports.css';
+
+const fmt = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const pct = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+const num = (v: number | null | undefined) => (v === null || v === undefined ? '' : fmt.format(v));
+
+type State = { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'loaded'; report: Report; answer: GridAnswer };
+
+export function useReport(model: string, code: string): State {
+  const [state, setState] = useState<State>({ kind: 'loading' });
+  useEffect(() => {
+    const controller = new AbortController();
+    setState({ kind: 'loading' });
+    reportsApi
+      .get(model, code)
+      .then(async (report) => {
+        const answer = await reportsApi.query(model, report.cube, report.definition.query, controller.signal);
+        setState({ kind: 'loaded', report, answer });
+      })
+      .catch((err: unknown) => {
+        if (!controller.signal.aborted) setState({ kind: 'failed', message: err instanceof Error ? err.message : String(err) });
+      });
+    return () => controller.abort();
+  }, [model, code]);
+  return state;
+}
+
+export function ReportBody({ report, answer, height }: { report: Report; answer: GridAnswer; height?: number }) {
+  if (report.kind === 'chart' && report.definition.chart) {
+    return <Chart answer={answer} chart={report.definition.chart} label={report.name} height={height} />;
+  }
+  const display = report.definition.display ?? {};
+  if (display.layout === 'rolling' && display.actual && display.forecast && display.cutoff) {
+    const table = rollingTable(answer, display.actual, display.forecast, display.cutoff);
+    return (
+      <table className="report-table" aria-label={report.name}>
+        <thead>
+          <tr>
+            <th />
+            {table.periods.map((p) => (
+              <th key={p.code} className={p.source === display.actual ? 'is-actual' : 'is-forecast'}>
+                {p.name}
+                <small>{p.source}</small>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((row) => (
+            <tr key={row.code}>
+              <th style={{ paddingLeft: `${row.level * 0.8 + 0.4}rem` }}>{row.label}</th>
+              {row.values.map((v, i) => (
+                <td key={i}>{num(v)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    );
+  }
+  const table = varianceTable(answer);
+  if (table) {
+    return (
+      <table className="report-table" aria-label={report.name}>
+        <thead>
+          <tr>
+            <th />
+            {table.groups.map((g, i) => (
+              <th key={i} colSpan={4}>
+                {g}
+              </th>
+            ))}
+          </tr>
+          <tr>
+            <th />
+            {table.groups.map((_, i) => [
+              <th key={`a${i}`}>{table.version}</th>,
+              <th key={`b${i}`}>{table.reference}</th>,
+              <th key={`c${i}`}>Var</th>,
+              <th key={`d${i}`}>Var %</th>,
+            ])}
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((row) => (
+            <tr key={row.code} data-row={row.code}>
+              <th>{row.label}</th>
+              {row.cells.map((c, i) => {
+                const tone = c.favourable === null ? '' : c.favourable ? 'favourable' : 'unfavourable';
+                return [
+                  <td key={`a${i}`}>{num(c.actual)}</td>,
+                  <td key={`b${i}`}>{num(c.reference)}</td>,
+                  <td key={`c${i}`} className={tone}>
+                    {num(c.absolute)}
+                  </td>,
+                  <td key={`d${i}`} className={tone}>
+                    {c.percent === null ? '' : `${pct.format(c.percent)} %`}
+                  </td>,
+                ];
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    );
+  }
+  return (
+    <table className="report-table" aria-label={report.name}>
+      <thead>
+        <tr>
+          <th />
+          {answer.columns.headers.map((h, i) => (
+            <th key={i}>{h.map((x) => x.name).join(' · ')}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {answer.rows.headers.map((h, r) => (
+          <tr key={r}>
+            <th>{h.map((x) => x.name).join(' · ')}</th>
+            {(answer.values[r] ?? []).map((v, c) => (
+              <td key={c}>{num(v)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function SaveAs({ model, report }: { model: string; report: Report }) {
+  const [name, setName] = useState('');
+  const [message, setMessage] = useState('');
+  const save = async () => {
+    const code = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    if (!code) return;
+    try {
+      await reportsApi.save(model, { code, name: name.trim(), kind: report.kind, cube: report.cube, definition: report.definition, shared: false });
+      setMessage(`Saved as “${name.trim()}”.`);
+    } catch (err) {
+      setMessage(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <span className="save-as">
+      <input aria-label="Report name" placeholder="Save as…" value={name} onChange={(e) => setName(e.target.value)} />
+      <button type="button" onClick={() => void save()} disabled={!name.trim()}>
+        Save
+      </button>
+      {message && <span role="status">{message}</span>}
+    </span>
+  );
+}
+
+export function ReportPage() {
+  const { model = '', code = '' } = useParams();
+  const state = useReport(model, code);
+  const [exporting, setExporting] = useState('');
+  if (state.kind === 'loading') return <p className="muted">Loading…</p>;
+  if (state.kind === 'failed') return <p role="alert" className="form-error">{state.message}</p>;
+  const { report, answer } = state;
+  const run = async (format: 'xlsx' | 'csv') => {
+    setExporting(`Exporting ${format.toUpperCase()}…`);
+    try {
+      await exportReport(model, report.cube, report.definition.query, format);
+      setExporting('');
+    } catch (err) {
+      setExporting(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <section className="page report-page">
+      <p>
+        <Link to="/app/reports">Reports</Link>
+      </p>
+      <h1>{report.name}</h1>
+      {report.definition.display?.title && <p className="lead">{report.definition.display.title}</p>}
+      <div className="report-actions">
+        <button type="button" onClick={() => void run('xlsx')}>
+          Export XLSX
+        </button>
+        <button type="button" onClick={() => void run('csv')}>
+          Export CSV
+        </button>
+        <SaveAs model={model} report={report} />
+        {exporting && <span role="status">{exporting}</span>}
+      </div>
+      <div className="report-body">
+        <ReportBody report={report} answer={answer} height={420} />
+      </div>
+    </section>
+  );
+}
+
+export default ReportPage;
