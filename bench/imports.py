@@ -33,8 +33,11 @@ def main(argv: list[str] | None = None) -> int:
         admin.execute(f"CREATE DATABASE {DATABASE}")
     folder = Path(tempfile.mkdtemp(prefix="opencorpo-bench-imports-"))
     os.environ.update(
-        DATABASE_URL=server_url(DATABASE), OPENCORPO_DATA_DIR=str(folder), OPENCORPO_ENV="development",
-        DJANGO_SETTINGS_MODULE="config.settings", OPENCORPO_IMPORT_MAX_BYTES=str(2**31),
+        DATABASE_URL=server_url(DATABASE),
+        OPENCORPO_DATA_DIR=str(folder),
+        OPENCORPO_ENV="development",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        OPENCORPO_IMPORT_MAX_BYTES=str(2**31),
         OPENCORPO_IMPORT_MAX_ROWS=str(max(args.rows, 1_000_000)),
     )
     import django
@@ -72,8 +75,9 @@ def run(rows: int, folder: Path) -> dict[str, float]:
     structure.members_bulk(dimension=item, upserts=[{"code": f"I{i}", "name": f"I{i}"} for i in range(items)])
     entity = model.dimensions.get(kind="entity")
     structure.members_bulk(dimension=entity, upserts=[{"code": "E", "name": "E"}])
-    cube: Cube = structure.cube_create(model=model, code="c", name="C", dimensions=["account", "item", "entity",
-                                                                                   "time", "version"])
+    cube: Cube = structure.cube_create(
+        model=model, code="c", name="C", dimensions=["account", "item", "entity", "time", "version"]
+    )
     path = folder / "rows.csv"
     with path.open("w", newline="") as out:
         writer = csv.writer(out)
@@ -86,9 +90,15 @@ def run(rows: int, folder: Path) -> dict[str, float]:
                         break
                     writer.writerow([f"A{a}", f"I{i}", f"2026-{m:02d}", f"{(i * 7 + a * 3 + m) % 1000}.25"])
                     count += 1
-    mapping = {"columns": {"Account": {"dimension": "account"}, "Item": {"dimension": "item"},
-                           "Month": {"dimension": "time"}, "Amount": {"value": True}},
-               "fixed": {"entity": "E", "version": "actual"}}
+    mapping = {
+        "columns": {
+            "Account": {"dimension": "account"},
+            "Item": {"dimension": "item"},
+            "Month": {"dimension": "time"},
+            "Amount": {"value": True},
+        },
+        "fixed": {"entity": "E", "version": "actual"},
+    }
     started = time.perf_counter()
     with path.open("rb") as upload:
         batch = import_submit(cube=cube, user=None, upload=upload, filename="rows.csv", mapping=mapping, enqueue=False)
@@ -117,9 +127,15 @@ def run(rows: int, folder: Path) -> dict[str, float]:
             while chunk := buffer.read(1 << 20):
                 copy.write(chunk)
     baseline = time.perf_counter() - begun
-    return {"rows": rows, "upload": stored, "import": total, "copy": baseline,
-            "read": phases.get("Reading", 0.0), "check": phases.get("Checked", 0.0),
-            "apply": phases.get("Applying", 0.0)}
+    return {
+        "rows": rows,
+        "upload": stored,
+        "import": total,
+        "copy": baseline,
+        "read": phases.get("Reading", 0.0),
+        "check": phases.get("Checked", 0.0),
+        "apply": phases.get("Applying", 0.0),
+    }
 
 
 def report(f: dict[str, float]) -> list[str]:
