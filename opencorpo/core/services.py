@@ -196,12 +196,12 @@ def _finish(job: Job, status: str, *, result: dict[str, Any] | None = None, erro
     if status == JobStatus.SUCCEEDED:
         job.progress = 100
         job.message = Job.objects.filter(pk=job.pk).values_list("message", flat=True).first() or "Done."
-    Job.objects.filter(pk=job.pk).update(
+    done = {"progress": job.progress, "message": job.message} if status == JobStatus.SUCCEEDED else {}
+    Job.objects.filter(pk=job.pk).update(  # a failed job keeps the last progress it reported
         status=job.status,
         result=job.result,
         error=job.error,
         finished_at=job.finished_at,
-        progress=job.progress,
-        message=job.message,
         updated_at=timezone.now(),
+        **done,
     )
