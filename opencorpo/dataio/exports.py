@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from opencorpo.accounts.access import access_scope
@@ -133,8 +134,9 @@ def template_submit(*, cube: Cube, user: Any, upload: IO[bytes], filename: str) 
     if len(data) > limits().max_bytes:
         raise UserError("The template is larger than the upload limit; it cannot be one of ours.")
     params = {"cube": cube.pk, "user": user.pk, "filename": filename, "sha256": hashlib.sha256(data).hexdigest()}
-    job = job_submit(kind="template.apply", params=params, created_by=user, check_permission=False)
-    (job_folder(job.pk) / "upload.xlsx").write_bytes(data)
+    with transaction.atomic():  # the job is queued at commit, once its file is in place
+        job = job_submit(kind="template.apply", params=params, created_by=user, check_permission=False)
+        (job_folder(job.pk) / "upload.xlsx").write_bytes(data)
     return job
 
 

@@ -125,17 +125,7 @@ def _mappable(context: CubeContext, info: Any, axis: Axis, extra: dict[str, tupl
 
 def row_versions_of(cube_id: int, keys: list[dict[str, int]]) -> dict[tuple[int, ...], int]:
     """Row versions of the given leaf cells (slot → member id), for optimistic concurrency in the grid."""
-    from django.db import connection
+    from opencorpo.planning.changes import cells_read
 
-    if not keys:
-        return {}
-    wanted = {tuple(key.get(slot, 0) for slot in FACT_SLOTS) for key in keys}
-    members = [sorted({cell[i] for cell in wanted}) for i in range(len(FACT_SLOTS))]
-    slots = ", ".join(FACT_SLOTS)
-    with connection.cursor() as cursor:  # the cells' members per slot (a few short lists), then an exact filter
-        cursor.execute(
-            f"SELECT {slots}, row_version FROM planning_fact WHERE cube_id = %s AND "
-            + " AND ".join(f"{slot} = ANY(%s)" for slot in FACT_SLOTS),
-            [cube_id, *members],
-        )
-        return {cell: row[-1] for row in cursor.fetchall() if (cell := tuple(row[:-1])) in wanted}
+    cells = cells_read(cube_id, (tuple(key.get(slot, 0) for slot in FACT_SLOTS) for key in keys))  # type: ignore[misc]
+    return {cell: version for cell, (_, version) in cells.items()}

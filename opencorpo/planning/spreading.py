@@ -10,12 +10,12 @@ import uuid
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 
 from opencorpo.accounts.access import access_scope
 from opencorpo.engine.spread import SpreadMethod, spread
 from opencorpo.planning.cells import CellForbidden
-from opencorpo.planning.changes import Change, Key, changes_apply, cube_lock
+from opencorpo.planning.changes import Change, Key, cells_read, changes_apply, cube_lock
 from opencorpo.planning.context import DimensionInfo, cube_context
 from opencorpo.planning.errors import InvalidCell, VersionLocked
 from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
@@ -169,14 +169,4 @@ def _held_key(visible: Visible, coordinate: dict[str, str], keys: set[Key]) -> K
 
 
 def _values(cube_id: int, keys: list[Key]) -> dict[Key, float]:
-    if not keys:
-        return {}
-    columns = [sorted({key[i] for key in keys}) for i in range(len(FACT_SLOTS))]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(FACT_SLOTS)}, value FROM planning_fact WHERE cube_id = %s AND "
-            + " AND ".join(f"{slot} = ANY(%s)" for slot in FACT_SLOTS),
-            [cube_id, *columns],
-        )
-        wanted = set(keys)
-        return {key: row[8] for row in cursor.fetchall() if (key := tuple(row[:8])) in wanted}
+    return {key: value for key, (value, _) in cells_read(cube_id, keys).items()}
