@@ -1,6 +1,6 @@
 // Unit tests for numbers in the user's locale: display, editing form and parsing of typed or pasted text.
 import { describe, expect, it } from 'vitest';
-import { formatPercent, formatValue, parseNumber, plainNumber } from './numbers';
+import { formatPercent, formatValue, parseNumber, patternStyle, plainNumber } from './numbers';
 
 describe('formatting', () => {
   it('groups thousands and keeps at most two decimals in the locale', () => {
@@ -20,6 +20,28 @@ describe('formatting', () => {
     expect(plainNumber(1234.5678, 'en-US')).toBe('1234.5678');
     expect(plainNumber(1234.5678, 'de-DE')).toBe('1234,5678');
     expect(plainNumber(null, 'en-US')).toBe('');
+  });
+});
+
+describe('account number formats', () => {
+  it('reads decimals, grouping, percent and bracketed negatives from Excel patterns', () => {
+    expect(patternStyle('#,##0')).toEqual({ decimals: 0, grouping: true, percent: false, brackets: false });
+    expect(patternStyle('0.0%')).toEqual({ decimals: 1, grouping: false, percent: true, brackets: false });
+    expect(patternStyle('#,##0.00;(#,##0.00)')).toEqual({ decimals: 2, grouping: true, percent: false, brackets: true });
+    expect(patternStyle('"EUR" #,##0')?.decimals).toBe(0);
+    expect(patternStyle('')).toBeNull();
+    expect(patternStyle('General text')).toBeNull();
+  });
+
+  it('formats by the account pattern in the reader locale', () => {
+    expect(formatValue(1234567.891, 'en-US', '#,##0')).toBe('1,234,568');
+    expect(formatValue(1234567.891, 'de-DE', '#,##0.00')).toBe('1.234.567,89');
+    expect(formatValue(12.34, 'en-US', '0.0')).toBe('12.3');
+    expect(formatValue(0.1234, 'en-US', '0.0%')).toBe('12.3%');
+    expect(formatValue(-1500, 'en-US', '#,##0;(#,##0)')).toBe('(1,500)');
+    expect(formatValue(1500, 'en-US', '#,##0;(#,##0)')).toBe('1,500');
+    expect(formatValue(2.5, 'en-US', '')).toBe('2.5');
+    expect(formatValue(null, 'en-US', '#,##0')).toBe('');
   });
 });
 

@@ -13,10 +13,41 @@ function cached(locale: string, kind: string, options: Intl.NumberFormatOptions)
   return format;
 }
 
-/** The grid's display: grouped, at most two decimals; '' for an empty cell. */
-export function formatValue(value: number | null | undefined, locale: string): string {
+/** The grid's display: grouped, at most two decimals; '' for an empty cell. With an account's number format
+ * (an Excel pattern such as `#,##0`, `#,##0.00`, `0.0`, `0.0%` or `#,##0;(#,##0)`), its decimals, grouping,
+ * percent scaling and bracketed negatives, in the reader's locale. */
+export function formatValue(value: number | null | undefined, locale: string, pattern = ''): string {
   if (value === null || value === undefined) return '';
-  return cached(locale, 'value', { maximumFractionDigits: 2 }).format(value);
+  const style = patternStyle(pattern);
+  if (!style) return cached(locale, 'value', { maximumFractionDigits: 2 }).format(value);
+  const format = cached(locale, `pattern:${pattern}`, {
+    style: style.percent ? 'percent' : 'decimal',
+    useGrouping: style.grouping,
+    minimumFractionDigits: style.decimals,
+    maximumFractionDigits: style.decimals,
+  });
+  if (style.brackets && value < 0) return `(${format.format(-value)})`;
+  return format.format(value);
+}
+
+export interface PatternStyle {
+  decimals: number;
+  grouping: boolean;
+  percent: boolean;
+  brackets: boolean;
+}
+
+/** Reads the parts of an Excel number pattern the grid honours; null for an empty or unreadable pattern. */
+export function patternStyle(pattern: string): PatternStyle | null {
+  const [positive, negative = ''] = pattern.replace(/"[^"]*"|\\./g, '').split(';');
+  const digits = /[#0](?:[#0,]*[#0])?(?:\.(0*)#*)?/.exec(positive ?? '');
+  if (!digits) return null;
+  return {
+    decimals: Math.min(digits[1]?.length ?? 0, 10),
+    grouping: digits[0].includes(','),
+    percent: (positive ?? '').includes('%'),
+    brackets: negative.includes('('),
+  };
 }
 
 /** A variance percent (already ×100), one decimal. */
