@@ -211,6 +211,7 @@ SPECTACULAR_SETTINGS = {
         "TimeBalanceEnum": "opencorpo.planning.models.TimeBalance",
         "PolarityEnum": "opencorpo.planning.models.Polarity",
         "PeriodKindEnum": "opencorpo.planning.models.PeriodKind",
+        "RoleEnum": ["administrator", "modeller", "planner", "approver", "viewer"],  # accounts.roles.Role
     },
 }
 

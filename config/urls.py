@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from opencorpo.accounts import oidc
+from opencorpo.accounts import oidc, users
 from opencorpo.accounts import views as accounts
 from opencorpo.core import frontend
 from opencorpo.core import views as core
@@ -18,6 +18,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/oidc/callback", oidc.OidcCallbackView.as_view(), name="auth-oidc-callback"),
     path("tokens/", accounts.TokenListView.as_view(), name="token-list"),
     path("tokens/<int:token_id>", accounts.TokenDetailView.as_view(), name="token-detail"),
+    path("users/", users.UserListView.as_view(), name="user-list"),
+    path("users/<str:username>", users.UserDetailView.as_view(), name="user-detail"),
     path("jobs/", core.JobListView.as_view(), name="job-list"),
     path("jobs/<str:job_id>", core.JobDetailView.as_view(), name="job-detail"),
     path("audit/", core.AuditEventListView.as_view(), name="audit-list"),

@@ -957,6 +957,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user, with roles held everywhere */
+        get: operations["v1_users_list"];
+        put?: never;
+        /** Create a user */
+        post: operations["v1_users_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change or unlock a user */
+        patch: operations["v1_users_partial_update"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1513,6 +1548,16 @@ export interface components {
             /** @default false */
             shared?: boolean;
         };
+        PatchedUserChangeRequest: {
+            first_name?: string;
+            last_name?: string;
+            email?: string;
+            roles?: components["schemas"]["RoleEnum"][];
+            is_active?: boolean;
+            password?: string;
+            /** @description Clear the failed sign-ins that lock the user out. */
+            unlock?: boolean;
+        };
         PatchedVersionLockRequest: {
             locked?: boolean;
         };
@@ -1671,6 +1716,34 @@ export interface components {
             username: string;
             full_name: string;
             readonly roles: string[];
+        };
+        UserAdmin: {
+            username: string;
+            /** @default  */
+            first_name?: string;
+            /** @default  */
+            last_name?: string;
+            email?: string;
+            roles?: components["schemas"]["RoleEnum"][];
+            /** @default true */
+            is_active?: boolean;
+            /** Format: date-time */
+            readonly last_login: string | null;
+            readonly locked_out: boolean;
+            readonly password_set: boolean;
+        };
+        UserAdminRequest: {
+            username: string;
+            /** @default  */
+            first_name?: string;
+            /** @default  */
+            last_name?: string;
+            email?: string;
+            roles?: components["schemas"]["RoleEnum"][];
+            /** @default true */
+            is_active?: boolean;
+            /** @default  */
+            password?: string;
         };
         UserEnvelope: {
             user: components["schemas"]["User"];
@@ -3712,6 +3785,77 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    v1_users_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdmin"][];
+                };
+            };
+        };
+    };
+    v1_users_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserAdminRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["UserAdminRequest"];
+                "multipart/form-data": components["schemas"]["UserAdminRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdmin"];
+                };
+            };
+        };
+    };
+    v1_users_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedUserChangeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedUserChangeRequest"];
+                "multipart/form-data": components["schemas"]["PatchedUserChangeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdmin"];
+                };
             };
         };
     };
