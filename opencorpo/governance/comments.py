@@ -3,10 +3,12 @@
 Who sees what: a comment is visible only to a user who may READ every member of its coordinate (the same test as
 the cell's number, through planning.visibility, ratios included); naming a hidden member answers exactly like naming
 a missing one. Adding a comment needs only read access to the cell, so viewers and approvers may comment too.
-Comments are carried over when a version is copied or branched (comments_copy)."""
+Comments are carried over when a version is copied or branched (comments_copy). Grid and report answers carry the
+comment counts of their cells (comment_marks), added on every read: comments do not move the data version."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -116,6 +118,56 @@ def comment_counts(cube: Cube, user: Any, cells: Iterable[Mapping[str, int]]) ->
         return {}
     rows = Comment.objects.filter(cube=cube, thread__in=keys).values("thread").annotate(n=Count("id"))
     return {row["thread"]: row["n"] for row in rows}
+
+
+def comment_marks(cube: Cube, user: Any, answer: Mapping[str, Any]) -> list[list[int]]:
+    """The comment counts of a grid answer's cells that the user may read, as `[row, column, count]` (positions in
+    the answer's value matrix), commented cells only, leaves and totals alike.
+
+    Comments do not move the data version, so call it after the (possibly cached) answer is obtained and never
+    store its result with the answer. One query: the cube's comments holding the answer's filter members, placed
+    by the member ids of its row and column headers; a cell is counted only if the user may read every member."""
+    visible = _visible(cube, user)
+    fixed = _ids(visible.context, answer["filters"].keys(), [header["code"] for header in answer["filters"].values()])
+    rows, columns = (_positions(visible.context, answer[axis]) for axis in ("rows", "columns"))
+    if fixed is None or not rows or not columns:
+        return []
+    row_dimensions, column_dimensions = answer["rows"]["dimensions"], answer["columns"]["dimensions"]
+    counts: Counter[tuple[int, int]] = Counter()
+    shown: dict[tuple[int, int], bool] = {}  # position → readable, checked once per commented cell
+    for members in Comment.objects.filter(cube=cube, members__contains=fixed).values_list("members", flat=True):
+        row = rows.get(tuple(members.get(code) for code in row_dimensions))
+        column = columns.get(tuple(members.get(code) for code in column_dimensions))
+        if row is None or column is None:
+            continue
+        if (row, column) not in shown:
+            shown[row, column] = _readable(visible, members)
+        if shown[row, column]:
+            counts[row, column] += 1
+    return [[row, column, n] for (row, column), n in sorted(counts.items())]
+
+
+def _ids(context: CubeContext, dimensions: Iterable[str], codes: list[str]) -> dict[str, int] | None:
+    """Dimension code → member id for the codes of one header combination; None if a member is not (or no longer)
+    in the cube."""
+    ids = {}
+    for dimension, code in zip(dimensions, codes, strict=True):
+        info = _info(context, dimension)
+        member_id = info.by_code.get(code) if info is not None else None
+        if member_id is None:
+            return None
+        ids[dimension] = member_id
+    return ids
+
+
+def _positions(context: CubeContext, axis: Mapping[str, Any]) -> dict[tuple[int, ...], int]:
+    """An answer axis's member ids (in its dimensions' order) → its position on that axis."""
+    positions = {}
+    for index, headers in enumerate(axis["headers"]):
+        ids = _ids(context, axis["dimensions"], [header["code"] for header in headers])
+        if ids is not None:
+            positions[tuple(ids.values())] = index
+    return positions
 
 
 def comments_copy(*, model: Model, source_version_id: int, target_version_id: int) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from opencorpo.accounts.roles import roles_of
+from opencorpo.governance.comments import comment_marks
 from opencorpo.planning.grid import grid_read
 from opencorpo.planning.models import Cube, DimensionKind, Member, Model
 from opencorpo.planning.permissions import MODELLERS
@@ -35,8 +36,10 @@ def report_editable(report: Report, user: Any) -> bool:
 
 
 def report_data(report: Report, user: Any) -> dict[str, Any]:
-    """The report's numbers for this reader: its stored query run by the grid service with the reader's access."""
-    return grid_read(cube=report.cube, query=grid_query(report.definition.get("query") or {}), user=user)
+    """The report's numbers for this reader: its stored query run by the grid service with the reader's access,
+    with the comment counts of its cells (added after the cached answer: comments do not move the data version)."""
+    answer = grid_read(cube=report.cube, query=grid_query(report.definition.get("query") or {}), user=user)
+    return {**answer, "comments": comment_marks(report.cube, user, answer)}
 
 
 def definition_check(definition: Any) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 // Side panel for the focused cell: what makes its number (formula and inputs, ratio parts, or the children of a
-// total with their contributions) and the recorded changes of a leaf cell.
-import { useEffect, useState } from 'react';
+// total with their contributions), the recorded changes of a leaf cell, and the cell's comments with a form to add one.
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { commentAdded } from './comments';
 import { gridApi, type CubeRef } from './gridApi';
 import { formatValue } from './numbers';
-import type { Change, Explanation } from './types';
+import type { Change, Comment, Explanation } from './types';
 
 interface Props {
   cube: CubeRef;
@@ -19,6 +20,8 @@ type Loaded<T> = { state: 'idle' } | { state: 'loading' } | { state: 'done'; dat
 
 const DEBOUNCE_MS = 200;
 
+const failure = (error: unknown) => ({ state: 'failed' as const, message: error instanceof Error ? error.message : String(error) });
+
 export function CellPanel({ cube, coordinate, leaf, dataVersion, locale, names }: Props) {
   const [explanation, setExplanation] = useState<Loaded<Explanation>>({ state: 'idle' });
   const [history, setHistory] = useState<Loaded<Change[]>>({ state: 'idle' });
@@ -31,19 +34,18 @@ export function CellPanel({ cube, coordinate, leaf, dataVersion, locale, names }
       return;
     }
     const controller = new AbortController();
-    const fail = (error: unknown) => ({ state: 'failed' as const, message: error instanceof Error ? error.message : String(error) });
     setExplanation({ state: 'loading' }); // never show another cell's numbers under this cell's name
     setHistory(leaf ? { state: 'loading' } : { state: 'idle' });
     const timer = setTimeout(() => {
       gridApi
         .explain(cube, coordinate, { signal: controller.signal })
         .then((data) => setExplanation({ state: 'done', data }))
-        .catch((error: unknown) => !controller.signal.aborted && setExplanation(fail(error)));
+        .catch((error: unknown) => !controller.signal.aborted && setExplanation(failure(error)));
       if (leaf) {
         gridApi
           .history(cube, coordinate, { signal: controller.signal })
           .then((data) => setHistory({ state: 'done', data }))
-          .catch((error: unknown) => !controller.signal.aborted && setHistory(fail(error)));
+          .catch((error: unknown) => !controller.signal.aborted && setHistory(failure(error)));
       }
     }, DEBOUNCE_MS);
     return () => {
@@ -151,6 +153,90 @@ export function CellPanel({ cube, coordinate, leaf, dataVersion, locale, names }
           )}
         </section>
       )}
+      {coordinate && <Comments cube={cube} coordinate={coordinate} locale={locale} />}
     </aside>
+  );
+}
+
+/** The cell's thread (any cell, leaf or total) and a form to add to it; the grid's marker follows (commentAdded). */
+function Comments({ cube, coordinate, locale }: { cube: CubeRef; coordinate: Record<string, string>; locale: string }) {
+  const [comments, setComments] = useState<Loaded<Comment[]>>({ state: 'loading' });
+  const [text, setText] = useState('');
+  const [sending, setSending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const key = JSON.stringify(coordinate);
+  const shown = useRef(key); // the cell on screen: an answer for a cell since left is dropped
+
+  useEffect(() => {
+    shown.current = key;
+    setComments({ state: 'loading' });
+    setText('');
+    setError(null);
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      gridApi
+        .comments(cube, coordinate, { signal: controller.signal })
+        .then((data) => setComments({ state: 'done', data }))
+        .catch((reason: unknown) => !controller.signal.aborted && setComments(failure(reason)));
+    }, DEBOUNCE_MS);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [key, cube.model, cube.cube]);
+
+  const add = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!text.trim() || sending) return;
+    const asked = key;
+    setSending(true);
+    setError(null);
+    try {
+      const comment = await gridApi.addComment(cube, coordinate, text);
+      commentAdded({ ...cube, coordinate });
+      if (shown.current !== asked) return;
+      setComments((list) => ({ state: 'done', data: [...(list.state === 'done' ? list.data : []), comment] }));
+      setText('');
+    } catch (reason) {
+      if (shown.current === asked) setError(failure(reason).message);
+    } finally {
+      setSending(false);
+    }
+  };
+
+  return (
+    <section aria-label="Comments">
+      <h3>Comments</h3>
+      {comments.state === 'loading' && <p className="muted">Loading…</p>}
+      {comments.state === 'failed' && <p className="form-error">{comments.message}</p>}
+      {comments.state === 'done' && !comments.data.length && <p className="muted">No comments on this cell.</p>}
+      {comments.state === 'done' && comments.data.length > 0 && (
+        <ol className="comments">
+          {comments.data.map((comment) => (
+            <li key={comment.id}>
+              <span className="muted">
+                {comment.author ?? 'unknown'} · {new Date(comment.created_at).toLocaleString(locale)}
+                {comment.copied_from && ` · copied from ${comment.copied_from}`}
+              </span>
+              <span className="comment-text">{comment.text}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+      <form className="comment-form" onSubmit={(e) => void add(e)}>
+        <label>
+          New comment
+          <textarea value={text} rows={3} maxLength={4000} onChange={(e) => setText(e.target.value)} />
+        </label>
+        {error && (
+          <p role="alert" className="form-error">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="button" disabled={!text.trim() || sending}>
+          Add comment
+        </button>
+      </form>
+    </section>
   );
 }

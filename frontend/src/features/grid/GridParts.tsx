@@ -1,7 +1,8 @@
 // The grid's rendered parts: sizes, the sticky column headers, and one row (row headers with expand toggles,
-// then the visible cells with their selection, read-only reason, held mark and variance colour).
+// then the visible cells with their selection, read-only reason, held mark, comment marker and variance colour).
 import { memo, type ReactNode } from 'react';
 import type { VirtualItem } from '@tanstack/react-virtual';
+import { commentCount, commentLabel } from './comments';
 import type { Trees } from './layout';
 import {
   cellValue,
@@ -191,6 +192,7 @@ export const GridRow = memo(function GridRow(props: RowProps) {
         const coordinate = props.held.size && column.kind === 'value' ? coordinateOf(model, row, col) : null;
         const held = coordinate !== null && props.held.has(coordinateKey(coordinate));
         const favourable = column.kind === 'value' ? null : favourableOf(model, row, col);
+        const comments = column.kind === 'value' ? commentCount(model.answer, row, column.source) : 0;
         const classes = [
           'pg-cell',
           `pg-kind-${column.kind}`,
@@ -198,6 +200,7 @@ export const GridRow = memo(function GridRow(props: RowProps) {
           selected ? 'is-selected' : '',
           isFocus ? 'is-focus' : '',
           held ? 'is-held' : '',
+          comments ? 'has-comments' : '',
           favourable === true ? 'is-favourable' : favourable === false ? 'is-unfavourable' : '',
           value !== null && value < 0 ? 'is-negative' : '',
         ];
@@ -219,6 +222,9 @@ export const GridRow = memo(function GridRow(props: RowProps) {
             data-col-key={columnKey(model, col)}
           >
             {props.editingCol === col ? props.editor : text}
+            {comments > 0 && (
+              <span className="pg-comments" role="img" aria-label={commentLabel(comments)} title={commentLabel(comments)} />
+            )}
           </div>
         );
       })}

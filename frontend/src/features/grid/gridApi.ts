@@ -1,10 +1,11 @@
 // The planning grid's calls to the API, typed through the generated schema.
-import type { RequestOptions } from '../../api/client';
-import { typedGet, typedPost } from '../../api/typed';
+import { api, type RequestOptions } from '../../api/client';
+import { pathOf, typedGet, typedPost } from '../../api/typed';
 import type {
   CellsWritten,
   CellWrite,
   Change,
+  Comment,
   Cube,
   Dimension,
   Explanation,
@@ -51,4 +52,12 @@ export const gridApi = {
     answerAs<{ changes: Change[] }>(
       await typedPost('/api/v1/models/{model}/cubes/{cube}/history', ref, { coordinate }, options),
     ).changes,
+  /** The thread of one cell (every dimension named), oldest first. */
+  comments: (ref: CubeRef, coordinate: Record<string, string>, options?: RequestOptions): Promise<Comment[]> =>
+    api.get(
+      `${pathOf('/api/v1/models/{model}/cubes/{cube}/comments/', { ...ref })}?coordinate=${encodeURIComponent(JSON.stringify(coordinate))}`,
+      options,
+    ),
+  addComment: (ref: CubeRef, coordinate: Record<string, string>, text: string): Promise<Comment> =>
+    typedPost('/api/v1/models/{model}/cubes/{cube}/comments/', ref, { coordinate, text }),
 };

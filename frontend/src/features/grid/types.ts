@@ -11,6 +11,7 @@ export type Selection = Schemas['SelectionRequest'];
 export type CellWrite = Schemas['CellRequest'];
 export type SpreadRequest = Schemas['SpreadRequest'];
 export type SpreadMethod = NonNullable<SpreadRequest['method']>;
+export type Comment = Schemas['Comment'];
 
 /** One member on an axis of a grid answer. `level` counts from the root (0). */
 export interface Header {
@@ -30,6 +31,9 @@ export interface AxisBlock {
 export type ReadOnlyReason = 'total' | 'calculated' | 'locked' | 'no_access' | 'converted' | 'approval' | 'variance';
 
 export type Matrix<T> = T[][];
+
+/** A commented cell of an answer: its row and column in `values`, and how many comments the reader may see. */
+export type CommentMark = [row: number, column: number, count: number];
 
 export interface Variance {
   version: string;
@@ -55,6 +59,8 @@ export interface GridAnswer {
   reasons?: Matrix<string | null>;
   currency?: string | null;
   variance?: Variance;
+  /** The commented cells (counted on every read; absent from older answers). */
+  comments?: CommentMark[];
 }
 
 export interface CellsWritten {

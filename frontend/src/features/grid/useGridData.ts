@@ -1,8 +1,9 @@
 // The grid's data: reads the answer for a query, writes cells (the typed value shows at once, the affected rows
-// are re-read first and the whole grid after), spreads totals and undoes the last writes. Callbacks are keyed by
-// the query's content, not its identity.
+// are re-read first and the whole grid after), spreads totals and undoes the last writes, and counts a comment added
+// in the cell panel on its cell. Callbacks are keyed by the query's content, not its identity.
 import { useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type SetStateAction } from 'react';
 import { ApiError } from '../../api/client';
+import { onCommentAdded, withComment } from './comments';
 import { gridApi, type CubeRef } from './gridApi';
 import type { Trees } from './layout';
 import { buildModel, cellValue, coordinateOf, rowVersionOf, type GridModel } from './model';
@@ -96,6 +97,16 @@ export function useGridData(ref: CubeRef, query: GridQuery | null, trees: Trees)
   }, [queryKey, refKey, setAnswer]);
 
   useEffect(() => () => void (reloadTimer.current && clearTimeout(reloadTimer.current)), []);
+
+  // Comments do not move the data version: the new one is counted here; the next read brings the server's count.
+  useEffect(
+    () =>
+      onCommentAdded(({ model, cube, coordinate }) => {
+        const current = answerRef.current;
+        if (current && model === ref.model && cube === ref.cube) setAnswer(withComment(current, coordinate));
+      }),
+    [refKey, setAnswer],
+  );
 
   useEffect(() => {
     newestVersion.current = 0; // data versions count per cube

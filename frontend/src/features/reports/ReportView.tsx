@@ -1,7 +1,8 @@
-// One report: its numbers fetched through the grid query endpoint as the reader, drawn as a table or a chart,
-// with XLSX/CSV export and "save as".
-import { useEffect, useState } from 'react';
+// One report: its numbers fetched through the grid query endpoint as the reader, drawn as a table or a chart (cells
+// with comments marked), with XLSX/CSV export and "save as".
+import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router-dom';
+import { commentCount, commentLabel } from '../grid/comments';
 import { rollingTable, varianceTable } from './builders';
 import { Chart } from './Chart';
 import { exportReport, reportsApi } from './reportsApi';
@@ -33,6 +34,32 @@ export function useReport(model: string, code: string): State {
   return state;
 }
 
+interface CellProps {
+  answer: GridAnswer;
+  row: number;
+  /** -1: no column of `values` (nothing to mark). */
+  column: number;
+  children: ReactNode;
+}
+
+/** A number cell of a report table, marked when the answer's cell at (row, column) of `values` has comments. */
+function Cell({ answer, row, column, children }: CellProps) {
+  const count = column >= 0 ? commentCount(answer, row, column) : 0;
+  const label = count ? commentLabel(count) : undefined;
+  return (
+    <td className={count ? 'has-comments' : undefined} title={label}>
+      {children}
+      {label && <span className="report-comments" role="img" aria-label={label} />}
+    </td>
+  );
+}
+
+/** The answer's column holding these members (dimension → code), or -1. */
+function columnWith(answer: GridAnswer, members: Record<string, string>): number {
+  const { dimensions, headers } = answer.columns;
+  return headers.findIndex((column) => dimensions.every((d, i) => members[d] === column[i]?.code));
+}
+
 export function ReportBody({ report, answer, height }: { report: Report; answer: GridAnswer; height?: number }) {
   if (report.kind === 'chart' && report.definition.chart) {
     return <Chart answer={answer} chart={report.definition.chart} label={report.name} height={height} />;
@@ -54,11 +81,13 @@ export function ReportBody({ report, answer, height }: { report: Report; answer:
           </tr>
         </thead>
         <tbody>
-          {table.rows.map((row) => (
+          {table.rows.map((row, r) => (
             <tr key={row.code}>
               <th style={{ paddingLeft: `${row.level * 0.8 + 0.4}rem` }}>{row.label}</th>
               {row.values.map((v, i) => (
-                <td key={i}>{num(v)}</td>
+                <Cell key={i} answer={answer} row={r} column={table.periods[i]!.column}>
+                  {num(v)}
+                </Cell>
               ))}
             </tr>
           ))}
@@ -67,7 +96,13 @@ export function ReportBody({ report, answer, height }: { report: Report; answer:
     );
   }
   const table = varianceTable(answer);
-  if (table) {
+  if (table && answer.variance) {
+    const groups = answer.variance.columns;
+    const column = (g: number, version: string) =>
+      columnWith(answer, {
+        ...Object.fromEntries(groups.dimensions.map((d, i) => [d, groups.headers[g]![i]!.code])),
+        version,
+      });
     return (
       <table className="report-table" aria-label={report.name}>
         <thead>
@@ -90,14 +125,18 @@ export function ReportBody({ report, answer, height }: { report: Report; answer:
           </tr>
         </thead>
         <tbody>
-          {table.rows.map((row) => (
+          {table.rows.map((row, r) => (
             <tr key={row.code} data-row={row.code}>
               <th>{row.label}</th>
               {row.cells.map((c, i) => {
                 const tone = c.favourable === null ? '' : c.favourable ? 'favourable' : 'unfavourable';
                 return [
-                  <td key={`a${i}`}>{num(c.actual)}</td>,
-                  <td key={`b${i}`}>{num(c.reference)}</td>,
+                  <Cell key={`a${i}`} answer={answer} row={r} column={column(i, table.version)}>
+                    {num(c.actual)}
+                  </Cell>,
+                  <Cell key={`b${i}`} answer={answer} row={r} column={column(i, table.reference)}>
+                    {num(c.reference)}
+                  </Cell>,
                   <td key={`c${i}`} className={tone}>
                     {num(c.absolute)}
                   </td>,
@@ -127,7 +166,9 @@ export function ReportBody({ report, answer, height }: { report: Report; answer:
           <tr key={r}>
             <th>{h.map((x) => x.name).join(' · ')}</th>
             {(answer.values[r] ?? []).map((v, c) => (
-              <td key={c}>{num(v)}</td>
+              <Cell key={c} answer={answer} row={r} column={c}>
+                {num(v)}
+              </Cell>
             ))}
           </tr>
         ))}

@@ -29,6 +29,8 @@ export interface GridAnswer {
   filters: Record<string, Header>;
   values: (number | null)[][];
   variance?: VarianceBlock;
+  /** Commented cells: row and column in `values`, and how many comments the reader may see. */
+  comments?: [row: number, column: number, count: number][];
 }
 
 export interface Selection {
