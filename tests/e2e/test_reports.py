@@ -14,9 +14,11 @@ from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.models import DimensionKind
 from tests.factories import PASSWORD, make_user
 from tests.planning.conftest import ACCOUNTS, ENTITIES
+from tests.stack import processes, service_env, worker_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TIMEOUT = 15_000
+JOB_TIMEOUT = 90_000  # the worker starts with the test; a busy machine takes a while
 BUDGET = {"SALES": 1000.0, "DISC": 50.0, "RENT": 200.0, "WAGES": 400.0}
 ACTUAL = {"SALES": 1200.0, "DISC": 50.0, "RENT": 200.0, "WAGES": 450.0}  # revenue +200, costs +50
 
@@ -74,3 +76,32 @@ def test_budget_vs_actual_and_its_variance_bridge(reports_page: Page, live_serve
     # The bars: start, two steps and end (the invisible base series draws nothing for a zero base).
     expect(labels.filter(has_text="350").first).to_be_visible()  # budget NI: (1000 − 50) − (200 + 400)
     expect(labels.filter(has_text="500").first).to_be_visible()  # actual NI: (1200 − 50) − (200 + 450)
+
+
+@pytest.fixture
+def worker(tmp_path) -> Iterator[None]:
+    """A Celery worker on the folder broker of this test run (shared with the live server)."""
+    with processes((worker_command(), service_env()), log_dir=tmp_path):
+        yield
+
+
+def test_a_report_exports_as_a_job_with_a_progress_bar_and_downloads_its_file(
+    reports_page: Page, live_server, reports_model, worker
+):
+    page = reports_page
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Username").fill("petra")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Welcome, Petra")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports", exact=True).click()
+    page.get_by_role("link", name="Budget vs actual").click()
+    expect(page.get_by_role("table", name="Budget vs actual")).to_be_visible(timeout=TIMEOUT)
+
+    with page.expect_download(timeout=JOB_TIMEOUT) as download:
+        page.get_by_role("button", name="Export CSV").click()
+    expect(page.get_by_role("progressbar", name="Export progress")).to_have_attribute("aria-valuenow", "100")
+    expect(page.get_by_role("link", name="Download export.csv")).to_be_visible()
+    with open(download.value.path(), encoding="utf-8-sig") as exported:
+        text = exported.read()
+    assert "REV Revenue,1150,950" in text and "NI Net income,500,350" in text, text  # the report's rows and versions

@@ -9,6 +9,7 @@ import {
   coordinateKey,
   coordinateOf,
   favourableOf,
+  formatOf,
   keyOf,
   reasonOf,
   reasonText,
@@ -204,7 +205,10 @@ export const GridRow = memo(function GridRow(props: RowProps) {
           favourable === true ? 'is-favourable' : favourable === false ? 'is-unfavourable' : '',
           value !== null && value < 0 ? 'is-negative' : '',
         ];
-        const text = column.kind === 'percent' ? formatPercent(value, props.locale) : formatValue(value, props.locale);
+        const text =
+          column.kind === 'percent'
+            ? formatPercent(value, props.locale)
+            : formatValue(value, props.locale, formatOf(model, row, col, props.trees));
         return (
           <div
             key={col}

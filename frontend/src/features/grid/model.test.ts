@@ -1,6 +1,7 @@
 // Unit tests for the displayed grid: columns (with variance groups), cell values, coordinates and read-only reasons.
 import { describe, expect, it } from 'vitest';
-import { buildModel, cellValue, coordinateOf, favourableOf, isEditable, reasonOf, rowVersionOf } from './model';
+import { buildModel, cellValue, coordinateOf, favourableOf, formatOf, isEditable, reasonOf, rowVersionOf } from './model';
+import { buildTree } from './tree';
 import { header, periods, sampleAnswer, trees, versions } from './testData';
 import type { GridAnswer } from './types';
 
@@ -98,5 +99,26 @@ describe('buildModel', () => {
     expect(reasonOf(model, 0, 2, trees)).toBe('variance');
     expect(coordinateOf(model, 0, 2)).toBeNull();
     expect(coordinateOf(model, 0, 1)).toMatchObject({ version: 'budget', time: 'JAN', account: 'SALES' });
+  });
+});
+
+describe('formatOf', () => {
+  it('finds the account of a cell on rows, on columns or in the filters and gives its number format', () => {
+    const withFormats = {
+      ...trees,
+      account: buildTree('account', 'account', [
+        ...[...trees.account!.members.values()].map((m) => (m.code === 'SALES' ? { ...m, number_format: '#,##0' } : m)),
+      ]),
+    };
+    const model = buildModel(sampleAnswer()); // accounts on rows: row 2 is SALES
+    expect(formatOf(model, 2, 0, withFormats)).toBe('#,##0');
+    expect(formatOf(model, 1, 0, withFormats)).toBe(''); // Revenue has no format of its own
+    const filtered: GridAnswer = {
+      ...sampleAnswer(),
+      rows: { dimensions: ['entity'], headers: [[header(trees.entity!, 'E1')]] },
+      filters: { ...sampleAnswer().filters, account: header(trees.account!, 'SALES') },
+    };
+    expect(formatOf(buildModel(filtered), 0, 0, withFormats)).toBe('#,##0');
+    expect(formatOf(model, 2, 0, { time: trees.time! })).toBe(''); // no account dimension known
   });
 });

@@ -154,6 +154,20 @@ export function reasonOf(
   return model.answer.currency ? 'converted' : 'no_access';
 }
 
+/** The cell's account number format (an Excel pattern such as `#,##0`), '' when there is none: the account is
+ * read from the row, the column or the filters, wherever the grid has the account dimension. */
+export function formatOf(model: GridModel, row: number, col: number, trees: Record<string, MemberTree>): string {
+  const isAccount = (d: string) => trees[d]?.kind === 'account';
+  let dimension = model.rowDimensions.find(isAccount);
+  let code: string | undefined;
+  if (dimension) code = model.answer.rows.headers[row]?.[model.rowDimensions.indexOf(dimension)]?.code;
+  else if ((dimension = model.columnDimensions.find(isAccount))) {
+    code = model.columns[col]?.headers[model.columnDimensions.indexOf(dimension)]?.code;
+  } else if ((dimension = Object.keys(model.answer.filters).find(isAccount))) code = model.answer.filters[dimension]?.code;
+  if (!dimension || !code) return '';
+  return trees[dimension]?.members.get(code)?.number_format ?? '';
+}
+
 const REASONS: Record<string, string> = {
   total: 'Total of the cells below it. Type a value here to spread it over them.',
   calculated: 'Calculated by a formula or ratio. Change its inputs instead.',

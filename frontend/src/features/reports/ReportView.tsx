@@ -5,7 +5,12 @@ import { Link, useParams } from 'react-router-dom';
 import { commentCount, commentLabel } from '../grid/comments';
 import { rollingTable, varianceTable } from './builders';
 import { Chart } from './Chart';
-import { exportReport, reportsApi } from './reportsApi';
+import { dataApi } from '../data/dataApi';
+import { ErrorText, messageOf } from '../data/common';
+import { JobProgress } from '../data/JobProgress';
+import { jobFileUrl } from '../data/jobs';
+import { useJob } from '../data/useJob';
+import { reportsApi } from './reportsApi';
 import type { GridAnswer, Report } from './types';
 import './reports.css';
 
@@ -204,17 +209,20 @@ function SaveAs({ model, report }: { model: string; report: Report }) {
 export function ReportPage() {
   const { model = '', code = '' } = useParams();
   const state = useReport(model, code);
-  const [exporting, setExporting] = useState('');
+  const exportJob = useJob();
+  const [exportError, setExportError] = useState<string | null>(null);
   if (state.kind === 'loading') return <p className="muted">Loading…</p>;
   if (state.kind === 'failed') return <p role="alert" className="form-error">{state.message}</p>;
   const { report, answer } = state;
+  // The same background export job as the Data area, with its progress bar; the file downloads when it is ready.
   const run = async (format: 'xlsx' | 'csv') => {
-    setExporting(`Exporting ${format.toUpperCase()}…`);
+    setExportError(null);
     try {
-      await exportReport(model, report.cube, report.definition.query, format);
-      setExporting('');
+      const finished = await exportJob.follow(await dataApi.exportJob(model, report.cube, report.definition.query, format));
+      const name = finished?.status === 'succeeded' ? finished.result?.files?.[0] : undefined;
+      if (finished && name) download(jobFileUrl(finished.id, name), name);
     } catch (err) {
-      setExporting(err instanceof Error ? err.message : String(err));
+      setExportError(messageOf(err));
     }
   };
   return (
@@ -225,15 +233,18 @@ export function ReportPage() {
       <h1>{report.name}</h1>
       {report.definition.display?.title && <p className="lead">{report.definition.display.title}</p>}
       <div className="report-actions">
-        <button type="button" onClick={() => void run('xlsx')}>
+        <button type="button" disabled={exportJob.running} onClick={() => void run('xlsx')}>
           Export XLSX
         </button>
-        <button type="button" onClick={() => void run('csv')}>
+        <button type="button" disabled={exportJob.running} onClick={() => void run('csv')}>
           Export CSV
         </button>
         <SaveAs model={model} report={report} />
-        {exporting && <span role="status">{exporting}</span>}
       </div>
+      {exportJob.job && (
+        <JobProgress job={exportJob.job} label="Export progress" onCancel={() => void exportJob.cancel()} showFiles />
+      )}
+      <ErrorText message={exportError ?? exportJob.error} />
       <div className="report-body">
         <ReportBody report={report} answer={answer} height={420} />
       </div>
@@ -242,3 +253,12 @@ export function ReportPage() {
 }
 
 export default ReportPage;
+
+function download(url: string, name: string) {
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+}
