@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import connection
 
+from opencorpo.accounts.memo import remembered
 from opencorpo.accounts.models import LEVEL, Access
 from opencorpo.accounts.roles import Role, roles_of
 
@@ -62,18 +63,24 @@ SYSTEM = AccessScope(cap=WRITE, grants={}, digest="system")
 
 
 def access_scope(user: Any, model_id: int) -> AccessScope:
-    """The user's effective access in one model (`None` is the system itself: jobs, the demo, benchmarks)."""
+    """The user's effective access in one model (`None` is the system itself: jobs, the demo, benchmarks). Read
+    once per user object (in a request: once per request) until roles or grants change (accounts/memo.py)."""
     if user is None:
         return SYSTEM
     token_model = getattr(user, "token_model_id", None)
     if token_model is not None and token_model != model_id:  # a token limited to another model sees nothing here
         return AccessScope(cap=NONE, grants={}, digest="none")
+    cap, grants, digest = remembered(user, ("access", model_id), lambda: _scope_of(user, model_id))
+    return AccessScope(cap=cap, grants=grants, digest=digest)  # a fresh memo: hierarchies may change meanwhile
+
+
+def _scope_of(user: Any, model_id: int) -> tuple[int, dict[int, dict[int, int]], str]:
     roles = set(roles_of(user, model_id))
     if roles & {Role.ADMINISTRATOR.value, Role.MODELLER.value}:
         # administrators and modellers see everything; only administrators write units frozen by approvals
-        return AccessScope(cap=WRITE, grants={}, digest="admin" if Role.ADMINISTRATOR.value in roles else "all")
+        return WRITE, {}, "admin" if Role.ADMINISTRATOR.value in roles else "all"
     cap = WRITE if Role.PLANNER.value in roles else READ if roles else NONE
-    with connection.cursor() as cursor:  # on every request: plain SQL (the ORM's query building cost more)
+    with connection.cursor() as cursor:  # plain SQL (the ORM's query building cost more)
         cursor.execute(
             """SELECT dimension_id, member_id, user_id, access FROM accounts_grant
                WHERE model_id = %s AND (user_id = %s OR group_id IN (
@@ -91,7 +98,7 @@ def access_scope(user: Any, model_id: int) -> AccessScope:
     for (dimension_id, member_id), level in merged.items():
         grants.setdefault(dimension_id, {})[member_id] = level
     text = f"cap={cap};" + ";".join(f"{d}:{m}:{lvl}" for (d, m), lvl in sorted(merged.items()))
-    return AccessScope(cap=cap, grants=grants, digest=hashlib.sha256(text.encode()).hexdigest()[:32])
+    return cap, grants, hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def model_in_scope(user: Any, model_code: str) -> int | None:

@@ -10,3 +10,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from opencorpo.accounts import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
+        from opencorpo.accounts.memo import connect
+
+        connect()  # remembered roles and grants are forgotten when they change

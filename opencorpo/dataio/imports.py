@@ -39,6 +39,7 @@ from opencorpo.planning.visibility import Visible
 
 SLOTS = ", ".join(FACT_SLOTS)
 LISTED_ERRORS = 20
+SLICE_FIELD = {"slice": ["not valid"]}
 PROGRESS_EVERY = 20_000
 
 
@@ -70,6 +71,8 @@ def import_submit(
         raise UserError(f"Unknown mode {mode!r}; use one of {', '.join(ImportMode.values)}.")
     if mode == ImportMode.REPLACE and not slice_:
         raise UserError('Replace needs a slice: the members whose cells the file replaces, e.g. {"time": ["2026-03"]}.')
+    if slice_:
+        slice_check(cube=cube, user=user, slice_=slice_)
     if mapping is None:
         saved = SavedMapping.objects.filter(cube=cube, code=mapping_code or "").first()
         if saved is None:
@@ -110,6 +113,34 @@ def import_submit(
         ImportBatch.objects.filter(pk=batch.pk).update(job=job)
         batch.job = job
     return batch
+
+
+def slice_check(*, cube: Cube, user: Any, slice_: Any) -> None:
+    """400 naming what is wrong with a slice when the import is submitted (not when its job runs): it maps each of
+    the cube's dimensions to member codes the user may see and write, in open periods and versions."""
+    example = '{"time": ["2026-03"], "entity": ["EAST"]}'
+    if not isinstance(slice_, dict) or not all(
+        isinstance(codes, list) and codes and all(isinstance(code, str) for code in codes) for codes in slice_.values()
+    ):
+        raise UserError(f"The slice maps dimensions to lists of member codes, e.g. {example}.", fields=SLICE_FIELD)
+    context = cube_context(cube)
+    visible = Visible(context, access_scope(user, cube.model_id), user)
+    try:
+        for code, members in slice_.items():
+            info = context.info(code)
+            for member in members:
+                member_id = visible.id_of(info, member)
+                refused = [
+                    leaf
+                    for leaf in info.hierarchy.leaves(member_id)
+                    if info.closed(leaf) or not visible.writable(info, leaf)
+                ]
+                if refused:
+                    raise UserError(
+                        f"{info.members[refused[0]].code!r} of the slice is locked or not yours to change; narrow it."
+                    )
+    except UserError as error:
+        raise UserError(f"The slice is not valid: {error.message}", fields=SLICE_FIELD) from None
 
 
 def _upload_folder(batch_id: uuid.UUID) -> Path:

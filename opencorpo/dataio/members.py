@@ -8,6 +8,7 @@ from typing import IO, Any
 
 from django.db import transaction
 
+from opencorpo.accounts.roles import BUILDERS, role_require
 from opencorpo.core.errors import UserError
 from opencorpo.dataio.imports import limits
 from opencorpo.dataio.reading import read_table
@@ -22,7 +23,8 @@ def members_import(
     *, dimension: Dimension, upload: IO[bytes], filename: str, folder: Path, user: Any
 ) -> dict[str, int]:
     """Create or update the file's members; columns named like member fields are read, the others become
-    attributes. Nothing is saved unless every row is valid."""
+    attributes. Nothing is saved unless every row is valid. The role is checked before the file is read."""
+    role_require(user, dimension.model_id, *BUILDERS, action=f"import members into {dimension.code!r}")
     path = folder / "members-upload"
     with path.open("wb") as out:
         while chunk := upload.read(1 << 20):

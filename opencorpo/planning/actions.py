@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from opencorpo.planning.allocations import allocation_run
+from opencorpo.planning.allocations import allocation_create, allocation_run
 from opencorpo.planning.context import cube_get
-from opencorpo.planning.errors import InvalidStructure, UnknownObject
+from opencorpo.planning.errors import UnknownObject
 from opencorpo.planning.explain import cell_explain
 from opencorpo.planning.models import Allocation
 from opencorpo.planning.permissions import CanRead, CanWriteCells, ReadOrModel
@@ -159,13 +159,7 @@ class AllocationListView(APIView):
     @extend_schema(request=AllocationSerializer, responses={201: AllocationSerializer})
     def post(self, request: Request, model: str) -> Response:
         data = valid(AllocationSerializer, request.data)
-        found = model_get(model)
-        if found.allocations.filter(code=data["code"]).exists():
-            raise InvalidStructure(f"Allocation {data['code']!r} exists already; choose another code.")
-        cube = cube_get(model_code=model, cube_code=data["cube"])
-        Allocation.objects.create(
-            model=found, cube=cube, code=data["code"], name=data["name"], definition=data["definition"]
-        )
+        allocation_create(model=model_get(model), user=request.user, **data)
         return Response(data, status=status.HTTP_201_CREATED)
 
 

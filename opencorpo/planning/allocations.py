@@ -12,6 +12,7 @@ A definition (JSON):
     fixed          {dimension: leaf member} for every other dimension but time and version
     precision      decimals (default 2)
 Running again replaces the previous result of the same months: received/charged cells are set, not added to.
+A definition is checked when it is submitted (`allocation_create`), so a malformed one is never stored.
 """
 
 from __future__ import annotations
@@ -23,16 +24,117 @@ from typing import Any
 from django.db import connection, transaction
 
 from opencorpo.accounts.access import access_scope
+from opencorpo.accounts.roles import BUILDERS, role_require
 from opencorpo.core.audit import audit
 from opencorpo.engine.allocate import AllocationStep, step_down
 from opencorpo.planning.cells import CellForbidden
 from opencorpo.planning.changes import Change, Key, changes_apply, cube_lock, current_values
 from opencorpo.planning.context import CubeContext, DimensionInfo, cube_context
-from opencorpo.planning.errors import InvalidQuery, VersionLocked
-from opencorpo.planning.models import FACT_SLOTS, Allocation, AllocationRun, DimensionKind
+from opencorpo.planning.errors import InvalidQuery, InvalidStructure, UnknownObject, VersionLocked
+from opencorpo.planning.models import FACT_SLOTS, Allocation, AllocationRun, Cube, DimensionKind, Model
 from opencorpo.planning.visibility import Visible
 
 REQUIRED = ("dimension", "pool", "driver", "received", "charged", "steps")
+KEYS = (*REQUIRED, "fixed", "precision")
+
+
+def allocation_create(
+    *, model: Model, cube: str, code: str, name: str, definition: dict[str, Any], user: Any = None
+) -> Allocation:
+    """Define an allocation (administrators and modellers); a malformed definition is refused, nothing stored."""
+    role_require(user, model.pk, *BUILDERS, action="define allocations")
+    if model.allocations.filter(code=code).exists():
+        raise InvalidStructure(
+            f"Allocation {code!r} exists already; choose another code.", fields={"code": ["already used"]}
+        )
+    found = model.cubes.filter(code=cube).first()
+    if found is None:
+        raise InvalidStructure(f"Model {model.code!r} has no cube {cube!r}.", fields={"cube": ["unknown"]})
+    allocation_check(cube=found, definition=definition, user=user)
+    allocation = Allocation.objects.create(model=model, cube=found, code=code, name=name, definition=definition)
+    audit("allocation.create", f"{model.code}/{code}", {"cube": cube, "definition": definition})
+    return allocation
+
+
+def allocation_check(*, cube: Cube, definition: Any, user: Any = None) -> None:
+    """400 naming what is wrong: the definition's shape, every dimension and member it names (as this user sees
+    them), leaves where values are read or written, and a fixed member for every other dimension."""
+    try:
+        _shape_check(definition)
+        _members_check(cube, definition, user)
+    except (InvalidQuery, UnknownObject) as error:
+        message = f"The allocation's definition is not valid: {error.message}"
+        raise InvalidStructure(message, fields={"definition": [error.message]}) from None
+
+
+def _shape_check(definition: Any) -> None:
+    if not isinstance(definition, dict):
+        raise InvalidQuery(f"it must be an object with {', '.join(REQUIRED)} (and optionally fixed, precision).")
+    unknown = sorted(set(definition) - set(KEYS))
+    if unknown:
+        raise InvalidQuery(f"unknown key(s) {', '.join(map(repr, unknown))}; the keys are {', '.join(KEYS)}.")
+    missing = [key for key in REQUIRED if not definition.get(key)]
+    if missing:
+        raise InvalidQuery(f"{', '.join(missing)} missing.")
+    for key in ("dimension", "driver", "received", "charged"):
+        if not isinstance(definition[key], str):
+            raise InvalidQuery(f"{key} must be a code (text), not {definition[key]!r}.")
+    if not _codes(definition["pool"]):
+        raise InvalidQuery('pool must be a list of account codes, e.g. ["RENT"].')
+    steps = definition["steps"]
+    for number, step in enumerate(steps if isinstance(steps, list) else [None], start=1):
+        if not (
+            isinstance(step, dict)
+            and set(step) == {"source", "targets"}
+            and isinstance(step["source"], str)
+            and _codes(step["targets"])
+        ):
+            raise InvalidQuery(
+                f'steps must be a list of {{"source": member, "targets": [members]}}; step {number} is not.'
+            )
+    fixed = definition.get("fixed", {})
+    if not isinstance(fixed, dict) or not all(isinstance(v, str) for v in fixed.values()):
+        raise InvalidQuery('fixed must give a member code per dimension, e.g. {"product": "P-NONE"}.')
+    precision = definition.get("precision", 2)
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 6:
+        raise InvalidQuery(f"precision must be a whole number of decimals from 0 to 6, not {precision!r}.")
+
+
+def _codes(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(code, str) for code in value)
+
+
+def _members_check(cube: Cube, definition: dict[str, Any], user: Any) -> None:
+    context = cube_context(cube)
+    visible = Visible(context, access_scope(user, cube.model_id), user)
+    account, time, versions = (
+        context.of_kind(k) for k in (DimensionKind.ACCOUNT, DimensionKind.TIME, DimensionKind.VERSION)
+    )
+    if account is None or time is None or versions is None:
+        raise InvalidQuery("allocations need a cube with accounts, time and versions.")
+    along = context.info(definition["dimension"])
+    if along in (account, time, versions):
+        raise InvalidQuery(f"allocate along a dimension other than {along.dimension.code!r}, e.g. entity.")
+    for code in definition["pool"]:
+        visible.id_of(account, code)
+    for key in ("driver", "received", "charged"):
+        code = definition[key]
+        member = visible.id_of(account, code)
+        if not account.hierarchy.is_leaf(member):
+            raise InvalidQuery(f"{key} {code!r} is a total; name a leaf account.")
+        if account.members[member].is_ratio:
+            raise InvalidQuery(f"{key} {code!r} is a ratio, which holds no values; name another account.")
+        if key != "driver" and account.members[member].is_calculated:
+            raise InvalidQuery(f"{key} {code!r} is calculated by a formula; the allocation writes it, so name another.")
+    for number, step in enumerate(definition["steps"], start=1):
+        if not along.hierarchy.is_leaf(visible.id_of(along, step["source"])):
+            raise InvalidQuery(f"step {number}: source {step['source']!r} is a total; allocate from a leaf.")
+        for code in step["targets"]:
+            visible.id_of(along, code)
+    fixed = definition.get("fixed", {})
+    for code in fixed:
+        context.info(code)
+    _fixed_key(context, visible, fixed, along, version_id=0)
 
 
 def allocation_run(*, allocation: Allocation, version: str, periods: list[str], user: Any) -> dict[str, Any]:

@@ -24,10 +24,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import BooleanField, FloatField, IntegerField, JSONField
 
+from opencorpo.accounts.roles import BUILDERS, role_require
 from opencorpo.core.errors import UserError
 from opencorpo.engine.errors import EngineError
 from opencorpo.engine.periods import fiscal_calendar
 from opencorpo.planning import structure
+from opencorpo.planning.allocations import allocation_create
 from opencorpo.planning.bundles import (
     FORMAT,
     MEMBER_DEFAULTS,
@@ -44,7 +46,6 @@ from opencorpo.planning.models import (
     MAX_OTHER_DIMENSIONS,
     MEMBER_ATTRIBUTES,
     AccountType,
-    Allocation,
     Dimension,
     DimensionKind,
     Member,
@@ -100,8 +101,10 @@ class _Plan:
     allocations: list[dict[str, Any]]
 
 
-def bundle_import(*, path: Path, code: str | None = None) -> Model:
-    """Create a model from a bundle folder or zip, optionally under another code; all or nothing."""
+def bundle_import(*, path: Path, code: str | None = None, user: Any = None) -> Model:
+    """Create a model from a bundle folder or zip, optionally under another code; all or nothing. Like creating a
+    model, it needs an administrator or modeller role held everywhere (`user` None: the operator at the CLI)."""
+    role_require(user, None, *BUILDERS, action="import model bundles")
     with bundle_open(Path(path)) as source:
         plan = _read(source, code)
         with transaction.atomic():
@@ -459,10 +462,9 @@ def _write(source: BundleSource, plan: _Plan) -> Model:
     if plan.rates:
         with _about("rates.csv"):
             rates_set(model=model, rows=plan.rates)
-    for item in plan.allocations:
-        Allocation.objects.create(
-            model=model, cube=cubes[item["cube"]], code=item["code"], name=item["name"], definition=item["definition"]
-        )
+    for number, item in enumerate(plan.allocations, start=1):
+        with _about(f"allocations.yaml, allocation {number}"):
+            allocation_create(model=model, **item)  # its definition checked against the model just built
     return model
 
 

@@ -12,6 +12,7 @@ from opencorpo.accounts.models import ModelRole
 from opencorpo.accounts.roles import Role, roles_of
 
 MODELLERS = {Role.ADMINISTRATOR.value, Role.MODELLER.value}
+LOCKERS = {Role.ADMINISTRATOR.value, Role.MODELLER.value, Role.APPROVER.value}
 WRITERS = {Role.ADMINISTRATOR.value, Role.MODELLER.value, Role.PLANNER.value}
 
 
@@ -40,6 +41,16 @@ class ReadOrModel(ModelScoped):
 
     def allowed(self, request: Request) -> bool:
         return bool(self.roles) if request.method in SAFE_METHODS else bool(self.roles & MODELLERS)
+
+
+class ReadOrLock(ModelScoped):
+    """As ReadOrModel, and approvers may send changes too: the structure service then lets them lock and unlock
+    periods and versions only (opencorpo/planning/structure.py)."""
+
+    message = "Only modellers and administrators change a model's structure, and approvers lock periods. Ask one."
+
+    def allowed(self, request: Request) -> bool:
+        return bool(self.roles) if request.method in SAFE_METHODS else bool(self.roles & LOCKERS)
 
 
 class CanWriteCells(ModelScoped):

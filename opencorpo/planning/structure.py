@@ -1,4 +1,8 @@
-"""Structure services: models, dimensions, members (create, rename, move, delete, bulk) and versions."""
+"""Structure services: models, dimensions, members (create, rename, move, delete, bulk) and versions.
+
+Each takes the acting `user` (None: the system itself, e.g. the demo or the CLI) and checks the role first
+(docs/security.md): administrators and modellers change structure; approvers may also lock and unlock periods and
+versions; creating a model needs one of those roles held everywhere."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
+from opencorpo.accounts.roles import BUILDERS, LOCKERS, role_require
 from opencorpo.core.audit import audit
 from opencorpo.engine.accounts import AccountRule
 from opencorpo.engine.errors import EngineError
@@ -45,8 +50,10 @@ def model_create(
     first_fiscal_year: int = 2025,
     years: int = 3,
     description: str = "",
+    user: Any = None,
 ) -> Model:
     """A model with its built-in dimensions: Account, Entity, Time (the fiscal calendar) and Version."""
+    role_require(user, None, *BUILDERS, action="create models")
     if not 1 <= fiscal_year_start_month <= 12:
         raise InvalidStructure(
             "fiscal_year_start_month must be 1 (January) to 12 (December).",
@@ -104,7 +111,10 @@ def model_create(
     return model
 
 
-def dimension_create(*, model: Model, code: str, name: str, kind: str = DimensionKind.CUSTOM) -> Dimension:
+def dimension_create(
+    *, model: Model, code: str, name: str, kind: str = DimensionKind.CUSTOM, user: Any = None
+) -> Dimension:
+    role_require(user, model.pk, *BUILDERS, action="add dimensions")
     if kind not in DimensionKind.values:
         raise InvalidStructure(f"Unknown dimension kind {kind!r}; use one of {', '.join(DimensionKind.values)}.")
     try:
@@ -164,7 +174,10 @@ def _clean(dimension: Dimension, values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def member_create(*, dimension: Dimension, code: str, name: str, parent: str | None = None, **values: Any) -> Member:
+def member_create(
+    *, dimension: Dimension, code: str, name: str, parent: str | None = None, user: Any = None, **values: Any
+) -> Member:
+    role_require(user, dimension.model_id, *BUILDERS, action=f"add members to {dimension.code!r}")
     parent_member = _member_by_code(dimension, parent) if parent else None
     _check_parent_holds_no_data(parent_member)
     if dimension.members.filter(code=code).exists():
@@ -186,9 +199,15 @@ def member_create(*, dimension: Dimension, code: str, name: str, parent: str | N
 
 
 @transaction.atomic
-def member_update(*, member: Member, **values: Any) -> Member:
-    """Rename, re-attribute or move (`parent`: a code, or "" for a root); facts stay on their leaves."""
+def member_update(*, member: Member, user: Any = None, **values: Any) -> Member:
+    """Rename, re-attribute or move (`parent`: a code, or "" for a root); facts stay on their leaves. Locking or
+    unlocking a period or a version (`locked` alone) is for approvers too."""
     dimension = member.dimension
+    if set(values) == {"locked"} and dimension.kind in (DimensionKind.TIME, DimensionKind.VERSION):
+        what = "periods" if dimension.kind == DimensionKind.TIME else "versions"
+        role_require(user, dimension.model_id, *LOCKERS, action=f"lock or unlock {what}")
+    else:
+        role_require(user, dimension.model_id, *BUILDERS, action=f"change members of {dimension.code!r}")
     if "parent" in values:
         new_parent = _member_by_code(dimension, values["parent"]) if values["parent"] else None
         if new_parent is not None:
@@ -211,6 +230,7 @@ def member_update(*, member: Member, **values: Any) -> Member:
 @transaction.atomic
 def member_delete(*, member: Member, delete_data: bool = False, user: Any = None) -> int:
     """Delete a leaf; its values block the deletion unless `delete_data` (then they are removed and audited)."""
+    role_require(user, member.dimension.model_id, *BUILDERS, action=f"delete members of {member.dimension.code!r}")
     if member.children.exists():
         raise DataInTheWay(f"Member {member.code!r} has children; delete or move them first.")
     ratios = Member.objects.filter(Q(ratio_numerator=member) | Q(ratio_denominator=member)).values_list(
@@ -244,6 +264,7 @@ def members_bulk(
     *, dimension: Dimension, upserts: list[dict[str, Any]], deletes: list[str] | None = None, user: Any = None
 ) -> dict[str, int]:
     """Create or update many members (by code) and delete some, in one transaction; the final tree is validated."""
+    role_require(user, dimension.model_id, *BUILDERS, action=f"change members of {dimension.code!r}")
     existing = {m.code: m for m in dimension.members.all()}
     had_children = {m.parent_id for m in existing.values() if m.parent_id}
     references = ("parent", "ratio_numerator", "ratio_denominator")
@@ -305,8 +326,9 @@ def members_bulk(
 
 
 @transaction.atomic
-def cube_create(*, model: Model, code: str, name: str, dimensions: list[str]) -> Cube:
+def cube_create(*, model: Model, code: str, name: str, dimensions: list[str], user: Any = None) -> Cube:
     """A cube over the named dimensions, in that order; Version and Time are required."""
+    role_require(user, model.pk, *BUILDERS, action="create cubes")
     by_code = {d.code: d for d in model.dimensions.all()}
     missing = [c for c in dimensions if c not in by_code]
     if missing:
@@ -336,8 +358,9 @@ def by_code_of_kind(model: Model, kind: str) -> Dimension:
     return model.dimensions.get(kind=kind)
 
 
-def model_update(*, model: Model, **values: Any) -> Model:
+def model_update(*, model: Model, user: Any = None, **values: Any) -> Model:
     """Rename or re-describe a model; its code and calendar stay (they are referenced everywhere)."""
+    role_require(user, model.pk, *BUILDERS, action="change a model")
     for key in ("name", "description", "reporting_currency"):
         if key in values:
             setattr(model, key, values[key])
@@ -346,7 +369,8 @@ def model_update(*, model: Model, **values: Any) -> Model:
     return model
 
 
-def dimension_update(*, dimension: Dimension, name: str) -> Dimension:
+def dimension_update(*, dimension: Dimension, name: str, user: Any = None) -> Dimension:
+    role_require(user, dimension.model_id, *BUILDERS, action="rename dimensions")
     dimension.name = name
     dimension.save(update_fields=["name"])
     audit("dimension.update", f"{dimension.model.code}/{dimension.code}", {"name": name})
@@ -354,8 +378,9 @@ def dimension_update(*, dimension: Dimension, name: str) -> Dimension:
 
 
 @transaction.atomic
-def cube_delete(*, cube: Cube) -> None:
+def cube_delete(*, cube: Cube, user: Any = None) -> None:
     """Drop the cube and its fact partitions; the fact audit keeps its history."""
+    role_require(user, cube.model_id, *BUILDERS, action="delete cubes")
     from opencorpo.planning.partitions import partitions_drop_cube
 
     partitions_drop_cube(cube_id=cube.pk)
@@ -363,16 +388,18 @@ def cube_delete(*, cube: Cube) -> None:
     cube.delete()
 
 
-def version_create(*, model: Model, code: str, name: str, kind: str = VersionKind.WHAT_IF) -> Member:
+def version_create(*, model: Model, code: str, name: str, kind: str = VersionKind.WHAT_IF, user: Any = None) -> Member:
     """A new, empty version (its fact partitions are created in every cube)."""
+    role_require(user, model.pk, *BUILDERS, action="create versions")
     if kind not in VersionKind.values:
         raise InvalidStructure(f"Unknown version kind {kind!r}; use one of {', '.join(VersionKind.values)}.")
     return member_create(
-        dimension=by_code_of_kind(model, DimensionKind.VERSION), code=code, name=name, version_kind=kind
+        dimension=by_code_of_kind(model, DimensionKind.VERSION), code=code, name=name, version_kind=kind, user=user
     )
 
 
-def version_lock(*, version: Member, locked: bool) -> Member:
+def version_lock(*, version: Member, locked: bool, user: Any = None) -> Member:
+    role_require(user, version.dimension.model_id, *LOCKERS, action="lock or unlock versions")
     version.locked = locked
     version.save(update_fields=["locked"])
     _touched(version.dimension)

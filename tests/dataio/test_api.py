@@ -12,8 +12,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from opencorpo.accounts.roles import Role
+from opencorpo.core.models import Job
 from opencorpo.core.services import job_run
+from opencorpo.dataio.models import ImportBatch
+from opencorpo.planning import structure
 from opencorpo.planning.cells import CellWrite, cells_write
+from opencorpo.planning.models import Member
+from tests.accounts.test_access import grant
 from tests.dataio.test_imports import MAPPING, text
 from tests.factories import make_user
 from tests.planning.test_cells import at, value
@@ -64,6 +69,45 @@ def test_bad_requests_are_clear_400s(planner):
     viewer = Client()
     viewer.force_login(make_user("vic", Role.VIEWER))
     assert viewer.post(f"{API}/cubes/pl/imports/", {"file": SimpleUploadedFile("a.csv", b"x")}).status_code == 403
+
+
+def replace(client: Client, slice_: str):
+    body = {"file": SimpleUploadedFile("a.csv", b"x"), "mode": "replace", "mapping": json.dumps(MAPPING)}
+    return client.post(f"{API}/cubes/pl/imports/", {**body, "slice": slice_})
+
+
+@pytest.mark.parametrize(
+    ("slice_", "message"),
+    [
+        ('["time"]', "The slice maps dimensions to lists of member codes"),
+        ('{"time": "2026-03"}', "The slice maps dimensions to lists of member codes"),
+        ('{"time": []}', "The slice maps dimensions to lists of member codes"),
+        ('{"time": [202603]}', "The slice maps dimensions to lists of member codes"),
+        ('{"region": ["EAST"]}', "The slice is not valid: Cube 'pl' has no dimension 'region'"),
+        ('{"time": ["2026-03", "2099-01"]}', "The slice is not valid: Dimension 'time' has no member '2099-01'"),
+    ],
+)
+def test_a_malformed_slice_is_a_400_when_submitted_and_nothing_is_queued(planner, slice_, message):
+    response = replace(planner, slice_)
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["message"].startswith(message) and error["fields"] == {"slice": ["not valid"]}
+    assert not ImportBatch.objects.exists() and not Job.objects.exists()
+
+
+def test_a_slice_must_be_open_and_writable_for_the_importer(cube, planner):
+    structure.member_update(member=Member.objects.get(dimension__code="time", code="2026-02"), locked=True)
+    response = replace(planner, '{"time": ["FY2026-Q1"]}')
+    assert response.status_code == 400
+    assert "'2026-02' of the slice is locked or not yours to change" in response.json()["error"]["message"]
+    eve = make_user("eve", Role.PLANNER)
+    grant(cube, eve, "entity", "EAST", "write")
+    client = Client()
+    client.force_login(eve)
+    hidden = replace(client, '{"entity": ["WEST"]}')  # named exactly as a member that does not exist
+    assert hidden.status_code == 400 and "has no member 'WEST'" in hidden.json()["error"]["message"]
+    assert not ImportBatch.objects.exists() and not Job.objects.exists()
+    assert replace(client, '{"entity": ["EAST"], "time": ["2026-03"]}').status_code == 202
 
 
 def export(client: Client, kind: str, query: dict) -> bytes:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from opencorpo.accounts.roles import Role
 from opencorpo.planning import structure
 from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.errors import DataInTheWay, InvalidStructure, UnknownObject
 from opencorpo.planning.models import DimensionKind, FactChange, Member
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -111,9 +113,7 @@ def test_a_ratio_that_cannot_be_evaluated_is_refused_and_nothing_changes(model):
 
 
 def test_deleting_a_version_drops_its_partitions_and_audits_who_deleted_its_values(cube):
-    from django.contrib.auth import get_user_model
-
-    modeller = get_user_model().objects.create_user("mo")
+    modeller = make_user("mo", Role.MODELLER)  # member_delete checks the role itself
     whatif = structure.version_create(model=cube.model, code="whatif", name="What if")
     cells_write(
         cube=cube,
