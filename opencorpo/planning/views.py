@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from opencorpo.accounts.access import access_scope
+from opencorpo.governance.comments import comment_marks
 from opencorpo.planning import structure
 from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.context import cube_get
@@ -18,7 +19,8 @@ from opencorpo.planning.errors import InvalidCell, UnknownObject
 from opencorpo.planning.grid import grid_read
 from opencorpo.planning.history import cell_history
 from opencorpo.planning.models import Dimension, DimensionKind, Member, Model
-from opencorpo.planning.permissions import CanRead, CanWriteCells, ReadOrModel
+from opencorpo.planning.permissions import CanRead, CanWriteCells, ReadOrLock, ReadOrModel
+from opencorpo.planning.schemas import CellsWrittenSerializer, GridAnswerSerializer
 from opencorpo.planning.serializers import (
     CellsWriteSerializer,
     CubeCreateSerializer,
@@ -37,6 +39,7 @@ from opencorpo.planning.serializers import (
     VersionCreateSerializer,
     VersionLockSerializer,
     grid_query,
+    member_rows,
 )
 
 AnyObject = inline_serializer("AnyObject", {"detail": serializers.DictField(required=False)})
@@ -107,7 +110,7 @@ class ModelListView(APIView):
 
     @extend_schema(request=ModelCreateSerializer, responses={201: ModelSerializer})
     def post(self, request: Request) -> Response:
-        model = structure.model_create(**valid(ModelCreateSerializer, request.data))
+        model = structure.model_create(**valid(ModelCreateSerializer, request.data), user=request.user)
         return Response(ModelSerializer(model).data, status=status.HTTP_201_CREATED)
 
 
@@ -121,7 +124,9 @@ class ModelDetailView(APIView):
     @extend_schema(request=ModelUpdateSerializer, responses=ModelSerializer)
     def patch(self, request: Request, model: str) -> Response:
         values = valid(ModelUpdateSerializer, request.data, partial=True)
-        return Response(ModelSerializer(structure.model_update(model=model_get(model), **values)).data)
+        return Response(
+            ModelSerializer(structure.model_update(model=model_get(model), user=request.user, **values)).data
+        )
 
 
 class DimensionDetailView(APIView):
@@ -134,9 +139,8 @@ class DimensionDetailView(APIView):
     @extend_schema(request=DimensionUpdateSerializer, responses=DimensionSerializer)
     def patch(self, request: Request, model: str, dimension: str) -> Response:
         name = valid(DimensionUpdateSerializer, request.data)["name"]
-        return Response(
-            DimensionSerializer(structure.dimension_update(dimension=dimension_get(model, dimension), name=name)).data
-        )
+        found = structure.dimension_update(dimension=dimension_get(model, dimension), name=name, user=request.user)
+        return Response(DimensionSerializer(found).data)
 
 
 class DimensionListView(APIView):
@@ -148,7 +152,8 @@ class DimensionListView(APIView):
 
     @extend_schema(request=DimensionCreateSerializer, responses={201: DimensionSerializer})
     def post(self, request: Request, model: str) -> Response:
-        dimension = structure.dimension_create(model=model_get(model), **valid(DimensionCreateSerializer, request.data))
+        values = valid(DimensionCreateSerializer, request.data)
+        dimension = structure.dimension_create(model=model_get(model), user=request.user, **values)
         return Response(DimensionSerializer(dimension).data, status=status.HTTP_201_CREATED)
 
 
@@ -158,19 +163,20 @@ class MemberListView(APIView):
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request: Request, model: str, dimension: str) -> Response:
         found = dimension_get(model, dimension)
-        members = list(found.members.select_related("parent", "ratio_numerator", "ratio_denominator"))
-        return Response(members_json(request.user, found, members))
+        members = list(found.members.only("id", "dimension", "ratio_numerator", "ratio_denominator"))
+        shown = {member.pk for member in readable_members(request.user, found, members)}
+        return Response(member_rows(found.members.all(), shown))
 
     @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
     def post(self, request: Request, model: str, dimension: str) -> Response:
         member = structure.member_create(
-            dimension=dimension_get(model, dimension), **valid(MemberCreateSerializer, request.data)
+            dimension=dimension_get(model, dimension), user=request.user, **valid(MemberCreateSerializer, request.data)
         )
         return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
 
 class MemberDetailView(APIView):
-    permission_classes = [ReadOrModel]
+    permission_classes = [ReadOrLock]  # approvers lock and unlock periods here; the service checks the rest
 
     @extend_schema(responses=MemberSerializer)
     def get(self, request: Request, model: str, dimension: str, code: str) -> Response:
@@ -187,7 +193,7 @@ class MemberDetailView(APIView):
         values = valid(MemberWriteSerializer, request.data, partial=True)
         if "parent" in values:
             values["parent"] = values["parent"] or ""
-        return Response(MemberSerializer(structure.member_update(member=member, **values)).data)
+        return Response(MemberSerializer(structure.member_update(member=member, user=request.user, **values)).data)
 
     @extend_schema(
         parameters=[inline_serializer("MemberDeleteQuery", {"delete_data": serializers.BooleanField(default=False)})],
@@ -229,7 +235,8 @@ class CubeListView(APIView):
 
     @extend_schema(request=CubeCreateSerializer, responses={201: CubeSerializer})
     def post(self, request: Request, model: str) -> Response:
-        cube = structure.cube_create(model=model_get(model), **valid(CubeCreateSerializer, request.data))
+        values = valid(CubeCreateSerializer, request.data)
+        cube = structure.cube_create(model=model_get(model), user=request.user, **values)
         return Response(CubeSerializer(cube).data, status=status.HTTP_201_CREATED)
 
 
@@ -242,23 +249,30 @@ class CubeDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, model: str, cube: str) -> Response:
-        structure.cube_delete(cube=cube_get(model_code=model, cube_code=cube))
+        structure.cube_delete(cube=cube_get(model_code=model, cube_code=cube), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class GridQueryView(APIView):
     permission_classes = [CanRead]
 
-    @extend_schema(request=GridQuerySerializer, responses=AnyObject, summary="Read a grid: rows × columns × filters")
+    @extend_schema(
+        request=GridQuerySerializer, responses=GridAnswerSerializer, summary="Read a grid: rows × columns × filters"
+    )
     def post(self, request: Request, model: str, cube: str) -> Response:
         query = grid_query(request.data)
-        return Response(grid_read(cube=cube_get(model_code=model, cube_code=cube), query=query, user=request.user))
+        found = cube_get(model_code=model, cube_code=cube)
+        answer = grid_read(cube=found, query=query, user=request.user)
+        # Comment counts are added on every read, outside the answer cache: comments do not move the data version.
+        return Response({**answer, "comments": comment_marks(found, request.user, answer)})
 
 
 class CellsWriteView(APIView):
     permission_classes = [CanWriteCells]
 
-    @extend_schema(request=CellsWriteSerializer, responses=AnyObject, summary="Write leaf cells (all or nothing)")
+    @extend_schema(
+        request=CellsWriteSerializer, responses=CellsWrittenSerializer, summary="Write leaf cells (all or nothing)"
+    )
     def post(self, request: Request, model: str, cube: str) -> Response:
         cells = [CellWrite(**cell) for cell in valid(CellsWriteSerializer, request.data)["cells"]]
         result = cells_write(
@@ -278,18 +292,19 @@ class VersionListView(APIView):
 
     @extend_schema(request=VersionCreateSerializer, responses={201: MemberSerializer})
     def post(self, request: Request, model: str) -> Response:
-        version = structure.version_create(model=model_get(model), **valid(VersionCreateSerializer, request.data))
+        values = valid(VersionCreateSerializer, request.data)
+        version = structure.version_create(model=model_get(model), user=request.user, **values)
         return Response(MemberSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
 class VersionDetailView(APIView):
-    permission_classes = [ReadOrModel]
+    permission_classes = [ReadOrLock]  # approvers lock and unlock versions too
 
     @extend_schema(request=VersionLockSerializer, responses=MemberSerializer, summary="Lock or unlock a version")
     def patch(self, request: Request, model: str, code: str) -> Response:
         dimension = model_get(model).dimensions.get(kind=DimensionKind.VERSION)
         version = structure.version_lock(
-            version=member_get(dimension, code), **valid(VersionLockSerializer, request.data)
+            version=member_get(dimension, code), user=request.user, **valid(VersionLockSerializer, request.data)
         )
         return Response(MemberSerializer(version).data)
 

@@ -1096,6 +1096,11 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        AxisBlock: {
+            dimensions: string[];
+            /** @description One header per dimension for each position. */
+            headers: components["schemas"]["Header"][][];
+        };
         /** @enum {unknown} */
         BlankEnum: "";
         BranchRequest: {
@@ -1123,6 +1128,15 @@ export interface components {
         };
         CellsWriteRequest: {
             cells: components["schemas"]["CellRequest"][];
+        };
+        CellsWritten: {
+            /** @description The audit batch of the write; null if nothing changed. */
+            batch: string | null;
+            changed: number;
+            unchanged: number;
+            data_version: number;
+            /** @description Each written cell's row version after the write, in order. */
+            row_versions: number[];
         };
         Comment: {
             id: number;
@@ -1248,6 +1262,28 @@ export interface components {
             group?: string | null;
             access: components["schemas"]["AccessEnum"];
         };
+        GridAnswer: {
+            cube: string;
+            /** @description The committed data version the numbers are as of. */
+            data_version: number;
+            rows: components["schemas"]["AxisBlock"];
+            columns: components["schemas"]["AxisBlock"];
+            filters: {
+                [key: string]: components["schemas"]["Header"];
+            };
+            /** @description Rows × columns; null where the cell is empty. */
+            values: (number | null)[][];
+            /** @description Whether the reader may type into the cell. */
+            editable: boolean[][];
+            /** @description For optimistic concurrency on writes. */
+            row_versions: (number | null)[][];
+            /** @description Why a cell is read-only: locked, no_access, calculated, total, approval or converted (null if editable). */
+            reasons: (string | null)[][];
+            currency: string | null;
+            variance?: components["schemas"]["Variance"];
+            /** @description [row, column, count] of each cell with comments the reader may see. */
+            comments: number[][];
+        };
         GridQueryRequest: {
             rows: components["schemas"]["SelectionRequest"][];
             columns: components["schemas"]["SelectionRequest"][];
@@ -1257,6 +1293,13 @@ export interface components {
             variance?: components["schemas"]["VarianceRequest"];
             /** @description convert to this currency (leave out: as entered, per entity) */
             currency?: string;
+        };
+        Header: {
+            code: string;
+            name: string;
+            /** @description Depth in the hierarchy; 0 for a top member. */
+            level: number;
+            has_children: boolean;
         };
         ImportBatch: {
             /** Format: uuid */
@@ -1747,6 +1790,18 @@ export interface components {
         };
         UserEnvelope: {
             user: components["schemas"]["User"];
+        };
+        Variance: {
+            version: string;
+            reference: string;
+            rows: components["schemas"]["AxisBlock"];
+            columns: components["schemas"]["AxisBlock"];
+            /** @description Version minus reference. */
+            absolute: (number | null)[][];
+            /** @description Absolute over |reference| × 100; null when 0. */
+            percent: (number | null)[][];
+            /** @description By account polarity; null when equal. */
+            favourable: (boolean | null)[][];
         };
         VarianceRequest: {
             version: string;
@@ -2409,7 +2464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AnyObject"];
+                    "application/json": components["schemas"]["CellsWritten"];
                 };
             };
         };
@@ -2696,7 +2751,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AnyObject"];
+                    "application/json": components["schemas"]["GridAnswer"];
                 };
             };
         };

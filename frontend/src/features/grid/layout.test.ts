@@ -1,6 +1,7 @@
 // Unit tests for grid layouts: defaults, moving dimensions, expansion, comparisons and the query they make.
 import { describe, expect, it } from 'vitest';
 import {
+  currentYear,
   decodeLayout,
   defaultLayout,
   encodeLayout,
@@ -12,7 +13,7 @@ import {
   toggleExpanded,
 } from './layout';
 import { trees, accounts, periods } from './testData';
-import { visibleMembers } from './tree';
+import { buildTree, visibleMembers } from './tree';
 
 const dims = ['account', 'entity', 'time', 'version'];
 
@@ -32,6 +33,20 @@ describe('defaultLayout', () => {
     expect(layout.columns).toEqual([{ dimension: 'time', members: ['FY'], expanded: ['FY', 'Q1'], totalsAfter: true }]);
     expect(layout.filters).toEqual({ entity: 'E1', version: 'budget' });
     expect(layoutProblem(layout, trees)).toBeNull();
+  });
+});
+
+describe('currentYear', () => {
+  const years = buildTree('time', 'time', [
+    { code: 'FY2025', name: 'FY 2025', parent: null, sort: 1, start_date: '2025-01-01', end_date: '2025-12-31', ratio_numerator: null, ratio_denominator: null },
+    { code: 'FY2026', name: 'FY 2026', parent: null, sort: 2, start_date: '2026-01-01', end_date: '2026-12-31', ratio_numerator: null, ratio_denominator: null },
+  ]);
+  it('opens the grid on the year that holds today, or the nearest year', () => {
+    expect(currentYear(years, '2026-11-29')).toBe('FY2026');
+    expect(currentYear(years, '2025-03-01')).toBe('FY2025');
+    expect(currentYear(years, '2031-01-01')).toBe('FY2026');
+    expect(currentYear(years, '2020-01-01')).toBe('FY2025');
+    expect(currentYear(periods, '2026-01-01')).toBe('FY'); // no dates known: the first year
   });
 });
 

@@ -52,10 +52,23 @@ export function defaultFilter(tree: MemberTree): string {
   return tree.roots[0] ?? '';
 }
 
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** The top time member whose dates include `day` (YYYY-MM-DD); before all of them the first, after all the last. */
+export function currentYear(tree: MemberTree, day: string): string {
+  const years = tree.roots.map((code) => tree.members.get(code)!).filter(Boolean);
+  const hit = years.find((m) => m.start_date && m.end_date && m.start_date <= day && day <= m.end_date);
+  if (hit) return hit.code;
+  const started = years.filter((m) => m.start_date && m.start_date <= day);
+  return (started.length ? started[started.length - 1]!.code : tree.roots[0]) ?? '';
+}
+
 export function defaultAxisItem(tree: MemberTree, place: 'rows' | 'columns'): AxisItem {
   if (tree.kind === 'time') {
-    // The first year: its quarters and their months, each quarter after its months, the year last.
-    const year = tree.roots[0] ?? '';
+    // The current year (else the nearest one): its quarters and months, each quarter after its months, the year last.
+    const year = currentYear(tree, today());
     return { dimension: tree.dimension, members: [year], expanded: [year, ...childrenOf(tree, year)], totalsAfter: true };
   }
   if (tree.kind === 'version') return { dimension: tree.dimension, members: [...tree.roots], expanded: [] };
