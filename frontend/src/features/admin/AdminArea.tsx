@@ -1,10 +1,12 @@
 // Administration (/app/admin): roles given in a model, member-level grants as a tree of a dimension with
 // none/read/write per member for one user or group, and the user's API tokens (the key shown once).
 import { useCallback, useId, useMemo, useState } from 'react';
-import { ErrorText, ModelPicker, formatWhen, messageOf, useDimensions, useLoad, useModelChoice } from '../data/common';
+import { ModelPicker, formatWhen, useDimensions, useLoad, useModelChoice } from '../data/common';
 import { dataApi } from '../data/dataApi';
 import '../data/panels.css';
 import { treeRows } from '../data/tree';
+import { ErrorText, ListStatus, OutcomeText } from '../shell/feedback';
+import { useAction } from '../shell/useAction';
 import { ROLES, adminApi, type NewToken, type RoleName } from './adminApi';
 import {
   ACCESS_LEVELS,
@@ -17,19 +19,6 @@ import {
   type Principal,
   type PrincipalKind,
 } from './grants';
-
-type Outcome = { ok: boolean; text: string } | null;
-
-function OutcomeText({ outcome }: { outcome: Outcome }) {
-  if (!outcome) return null;
-  return outcome.ok ? (
-    <p role="status" className="ok-text">
-      {outcome.text}
-    </p>
-  ) : (
-    <ErrorText message={outcome.text} />
-  );
-}
 
 function PrincipalFields({
   kind,
@@ -68,45 +57,28 @@ function RolesPanel({ model }: { model: string }) {
   const [kind, setKind] = useState<PrincipalKind>('user');
   const [name, setName] = useState('');
   const [role, setRole] = useState<RoleName>('planner');
-  const [outcome, setOutcome] = useState<Outcome>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
+  const busy = action.busy !== null;
 
-  async function give() {
-    setBusy(true);
-    setOutcome(null);
-    try {
+  const give = () =>
+    action.run(true, async () => {
       const given = await adminApi.giveRole(model, { role, [kind]: name.trim() });
-      setOutcome({ ok: true, text: `Gave ${given.role} to ${given.user ?? given.group}.` });
       setName('');
       roles.reload();
-    } catch (error) {
-      setOutcome({ ok: false, text: messageOf(error) });
-    } finally {
-      setBusy(false);
-    }
-  }
+      return `Gave ${given.role} to ${given.user ?? given.group}.`;
+    });
 
-  async function take(roleId: number, who: string, what: string) {
-    setBusy(true);
-    setOutcome(null);
-    try {
+  const take = (roleId: number, who: string, what: string) =>
+    action.run(true, async () => {
       await adminApi.takeRole(model, roleId);
-      setOutcome({ ok: true, text: `Took ${what} back from ${who}.` });
       roles.reload();
-    } catch (error) {
-      setOutcome({ ok: false, text: messageOf(error) });
-    } finally {
-      setBusy(false);
-    }
-  }
+      return `Took ${what} back from ${who}.`;
+    });
 
   return (
     <section className="panel" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Roles in this model</h2>
-      {roles.status === 'failed' && <ErrorText message={roles.error} />}
-      {roles.status === 'loaded' && !roles.data.length && (
-        <p className="muted">No role is given in this model: everyone’s own roles apply.</p>
-      )}
+      <ListStatus load={roles} shown={roles.data?.length ?? 0} empty="No role is given in this model: everyone’s own roles apply." />
       {roles.data && roles.data.length > 0 && (
         <div className="table-scroll">
           <table className="table">
@@ -160,7 +132,7 @@ function RolesPanel({ model }: { model: string }) {
           Give role
         </button>
       </div>
-      <OutcomeText outcome={outcome} />
+      <OutcomeText outcome={action.outcome} />
     </section>
   );
 }
@@ -172,8 +144,8 @@ function GrantsPanel({ model }: { model: string }) {
   const [kind, setKind] = useState<PrincipalKind>('user');
   const [name, setName] = useState('');
   const [principal, setPrincipal] = useState<Principal | null>(null);
-  const [outcome, setOutcome] = useState<Outcome>(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  const action = useAction<string>(); // keyed by the member or grant changed
+  const busy = action.busy;
   const dimensionList = useMemo(() => (dimensions.data ? [...dimensions.data.values()] : []), [dimensions.data]);
   const chosenDimension = dimension || dimensionList.find((d) => d.kind === 'entity')?.code || dimensionList[0]?.code || '';
   const grants = useLoad((signal) => adminApi.grants(model, { signal }), [model]);
@@ -196,9 +168,7 @@ function GrantsPanel({ model }: { model: string }) {
     if (!principal) return;
     const step = grantChange(mine.get(member), chosen);
     if (step.kind === 'none') return;
-    setBusy(member);
-    setOutcome(null);
-    try {
+    await action.run(member, async () => {
       if (step.kind === 'delete') await adminApi.deleteGrant(model, step.id);
       else
         await adminApi.setGrant(model, {
@@ -207,33 +177,18 @@ function GrantsPanel({ model }: { model: string }) {
           access: step.access,
           [principal.kind]: principal.name,
         });
-      setOutcome({
-        ok: true,
-        text:
-          step.kind === 'delete'
-            ? `Removed the grant of ${principal.kind} ${principal.name} on ${member}.`
-            : `${principal.kind} ${principal.name} now has ${step.access} on ${member} and below.`,
-      });
       grants.reload();
-    } catch (error) {
-      setOutcome({ ok: false, text: messageOf(error) });
-    } finally {
-      setBusy(null);
-    }
+      return step.kind === 'delete'
+        ? `Removed the grant of ${principal.kind} ${principal.name} on ${member}.`
+        : `${principal.kind} ${principal.name} now has ${step.access} on ${member} and below.`;
+    });
   }
 
-  async function remove(grantId: number) {
-    setBusy(`grant-${grantId}`);
-    setOutcome(null);
-    try {
+  const remove = (grantId: number) =>
+    action.run(`grant-${grantId}`, async () => {
       await adminApi.deleteGrant(model, grantId);
       grants.reload();
-    } catch (error) {
-      setOutcome({ ok: false, text: messageOf(error) });
-    } finally {
-      setBusy(null);
-    }
-  }
+    });
 
   const all = grants.data ?? [];
   return (
@@ -263,13 +218,13 @@ function GrantsPanel({ model }: { model: string }) {
           disabled={!name.trim()}
           onClick={() => {
             setPrincipal({ kind, name: name.trim() });
-            setOutcome(null);
+            action.setOutcome(null);
           }}
         >
           Show access
         </button>
       </div>
-      <OutcomeText outcome={outcome} />
+      <OutcomeText outcome={action.outcome} />
       {members.status === 'failed' && <ErrorText message={members.error} />}
       {principal && rows.length > 0 && (
         <div className="table-scroll">
@@ -367,38 +322,26 @@ function TokensPanel({ models }: { models: { code: string; name: string }[] }) {
   const [role, setRole] = useState<RoleName>('viewer');
   const [limit, setLimit] = useState('');
   const [created, setCreated] = useState<NewToken | null>(null);
-  const [outcome, setOutcome] = useState<Outcome>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
+  const busy = action.busy !== null;
+  const { setOutcome } = action;
 
-  async function create() {
-    setBusy(true);
-    setOutcome(null);
+  const create = () => {
     setCreated(null);
-    try {
+    return action.run(true, async () => {
       const token = await adminApi.createToken({ name: name.trim(), role, model: limit || null });
       setCreated(token);
       setName('');
       tokens.reload();
-    } catch (error) {
-      setOutcome({ ok: false, text: messageOf(error) });
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
+  };
 
-  async function revoke(tokenId: number, tokenName: string) {
-    setBusy(true);
-    setOutcome(null);
-    try {
+  const revoke = (tokenId: number, tokenName: string) =>
+    action.run(true, async () => {
       await adminApi.revokeToken(tokenId);
-      setOutcome({ ok: true, text: `Revoked token ${tokenName}.` });
       tokens.reload();
-    } catch (error) {
-      setOutcome({ ok: false, text: messageOf(error) });
-    } finally {
-      setBusy(false);
-    }
-  }
+      return `Revoked token ${tokenName}.`;
+    });
 
   async function copyKey() {
     if (!created) return;
@@ -458,9 +401,8 @@ function TokensPanel({ models }: { models: { code: string; name: string }[] }) {
           </div>
         </div>
       )}
-      <OutcomeText outcome={outcome} />
-      {tokens.status === 'failed' && <ErrorText message={tokens.error} />}
-      {tokens.status === 'loaded' && !tokens.data.length && <p className="muted">You have no tokens.</p>}
+      <OutcomeText outcome={action.outcome} />
+      <ListStatus load={tokens} shown={tokens.data?.length ?? 0} empty="You have no tokens." />
       {tokens.data && tokens.data.length > 0 && (
         <div className="table-scroll">
           <table className="table">

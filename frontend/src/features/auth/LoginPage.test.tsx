@@ -1,6 +1,6 @@
-// Unit tests for the sign-in page: server error display and redirect on success.
+// Unit tests for the sign-in page: server error display, redirect on success, and the SSO link when offered.
 import { afterEach, describe, expect, it } from 'vitest';
-import { fireEvent, render, screen } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { AuthProvider } from './AuthContext';
 import { LoginPage } from './LoginPage';
@@ -10,11 +10,12 @@ import { stubFetch, type Routes as FetchRoutes } from '../../test/fetchStub';
 const anonymous: FetchRoutes = {
   'GET /api/v1/auth/me': { status: 403, body: { error: { code: 'not_authenticated', message: 'You are not signed in.' } } },
   'GET /api/v1/auth/csrf': { body: { csrf_token: 'tok' } },
+  'GET /api/v1/auth/options': { body: { sso: { enabled: false, start_url: null } } },
 };
 
-function renderLogin() {
+function renderLogin(from?: string) {
   render(
-    <MemoryRouter initialEntries={['/login']}>
+    <MemoryRouter initialEntries={[from ? { pathname: '/login', state: { from } } : '/login']}>
       <AuthProvider>
         <Routes>
           <Route path="/login" element={<LoginPage />} />
@@ -56,5 +57,25 @@ describe('LoginPage', () => {
     expect(await screen.findByRole('heading', { name: 'App home' })).toBeTruthy();
     const calls = fetchMock.mock.calls.map(([url, init]) => `${init?.method ?? 'GET'} ${String(url)}`);
     expect(calls.slice(-1)).toEqual(['GET /api/v1/auth/csrf']);
+  });
+
+  it('offers no single sign-on when the server has none configured', async () => {
+    const fetchMock = stubFetch(anonymous);
+    renderLogin();
+    await waitFor(() => expect(fetchMock.mock.calls.map(([url]) => String(url))).toContain('/api/v1/auth/options'));
+    await screen.findByRole('button', { name: 'Sign in' });
+    expect(screen.queryByRole('link', { name: /^Sign in with/ })).toBeNull();
+    expect(screen.queryByText('or')).toBeNull();
+  });
+
+  it('links to the provider when SSO is configured, keeping the page to return to', async () => {
+    stubFetch({
+      ...anonymous,
+      'GET /api/v1/auth/options': { body: { sso: { enabled: true, start_url: '/api/v1/auth/oidc/start' } } },
+    });
+    renderLogin('/app/reports');
+    const link = await screen.findByRole('link', { name: 'Sign in with SSO' });
+    expect(link.getAttribute('href')).toBe('/api/v1/auth/oidc/start?next=%2Fapp%2Freports');
+    expect(screen.getByRole('button', { name: 'Sign in' })).toBeTruthy(); // the password form stays
   });
 });

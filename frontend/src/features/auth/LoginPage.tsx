@@ -1,6 +1,8 @@
-// Sign-in page at /login: username and password form that shows the server's error message.
+// Sign-in page at /login: username and password form that shows the server's error message, and a link to sign
+// in with the identity provider when the server offers single sign-on.
 import { useState, type FormEvent } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router-dom';
+import { ssoHref, useSsoOption } from './sso';
 import { useSession } from './useSession';
 
 function targetAfterLogin(state: unknown): string {
@@ -16,6 +18,7 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  const sso = useSsoOption();
 
   if (status === 'authenticated' && !submitting) return <Navigate to={targetAfterLogin(location.state)} replace />;
 
@@ -67,6 +70,16 @@ export function LoginPage() {
         <button type="submit" className="button button-primary" disabled={submitting}>
           Sign in
         </button>
+        {sso && (
+          <>
+            <p className="login-or" aria-hidden="true">
+              or
+            </p>
+            <a className="button button-sso" href={ssoHref(sso, targetAfterLogin(location.state))}>
+              Sign in with {sso.label}
+            </a>
+          </>
+        )}
       </form>
     </main>
   );

@@ -1,6 +1,8 @@
 // The import batches of a cube, newest first, with undo for applied ones (asked twice, answered in place).
 import { useId, useState } from 'react';
-import { ErrorText, formatNumber, formatWhen, messageOf, useLoad } from './common';
+import { ListStatus, OutcomeText } from '../shell/feedback';
+import { useAction } from '../shell/useAction';
+import { formatNumber, formatWhen, useLoad } from './common';
 import { dataApi, type ImportBatch } from './dataApi';
 import { PROBE_COLUMN } from './header';
 import { jobFileUrl } from './jobs';
@@ -24,23 +26,18 @@ export function HistoryPanel({ model, cube, refresh }: { model: string; cube: st
   const id = useId();
   const history = useLoad((signal) => dataApi.history(model, cube, { signal }), [model, cube, refresh]);
   const [confirming, setConfirming] = useState<string | null>(null);
-  const [working, setWorking] = useState<string | null>(null);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const action = useAction<string>();
 
-  async function undo(batch: ImportBatch) {
-    setWorking(batch.id);
-    setMessage(null);
-    try {
-      const answer = await dataApi.undo(model, batch.id);
-      setMessage({ ok: true, text: `Undid the import of ${batch.filename}: ${formatNumber(answer.restored)} cell(s) restored.` });
-      history.reload();
-    } catch (error) {
-      setMessage({ ok: false, text: messageOf(error) });
-    } finally {
-      setWorking(null);
-      setConfirming(null);
-    }
-  }
+  const undo = (batch: ImportBatch) =>
+    action.run(batch.id, async () => {
+      try {
+        const answer = await dataApi.undo(model, batch.id);
+        history.reload();
+        return `Undid the import of ${batch.filename}: ${formatNumber(answer.restored)} cell(s) restored.`;
+      } finally {
+        setConfirming(null);
+      }
+    });
 
   const batches = (history.data ?? []).filter((batch) => !isHeaderRead(batch));
   return (
@@ -51,10 +48,13 @@ export function HistoryPanel({ model, cube, refresh }: { model: string; cube: st
           Refresh
         </button>
       </div>
-      {history.status === 'failed' && <ErrorText message={history.error} />}
-      {history.status === 'loading' && <p className="muted">Loading the history…</p>}
-      {message && (message.ok ? <p role="status" className="ok-text">{message.text}</p> : <ErrorText message={message.text} />)}
-      {history.status === 'loaded' && !batches.length && <p className="muted">Nothing has been imported into this cube yet.</p>}
+      <ListStatus
+        load={history}
+        shown={batches.length}
+        loading="Loading the history…"
+        empty="Nothing has been imported into this cube yet."
+      />
+      <OutcomeText outcome={action.outcome} />
       {batches.length > 0 && (
         <div className="table-scroll">
           <table className="table history-table">
@@ -105,7 +105,7 @@ export function HistoryPanel({ model, cube, refresh }: { model: string; cube: st
                           <button
                             type="button"
                             className="button button-small button-danger"
-                            disabled={working === batch.id}
+                            disabled={action.busy === batch.id}
                             onClick={() => void undo(batch)}
                           >
                             Confirm undo

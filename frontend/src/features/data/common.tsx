@@ -1,16 +1,15 @@
 // Pieces shared by the Data, Versions, Workflow and Administration pages: loading state, the model and cube
-// pickers, error text, a slice editor, and number/date formats.
+// pickers, a slice editor, and number/date formats (error texts live in shell/feedback, re-exported here).
 import { useCallback, useEffect, useId, useRef, useState, type DependencyList } from 'react';
+import { ErrorText, messageOf } from '../shell/feedback';
 import { dataApi, type Cube, type Dimension, type Member, type PlanningModel } from './dataApi';
+
+export { ErrorText, messageOf };
 
 export type Load<T> =
   | { status: 'loading'; data?: undefined; error?: undefined }
   | { status: 'loaded'; data: T; error?: undefined }
   | { status: 'failed'; data?: undefined; error: string };
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Runs `load` when the dependencies change (aborting the previous run) and on `reload()`. */
 export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: DependencyList): Load<T> & { reload: () => void } {
@@ -37,15 +36,6 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: Depe
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };
-}
-
-export function ErrorText({ message }: { message: string | null | undefined }) {
-  if (!message) return null;
-  return (
-    <p role="alert" className="form-error">
-      {message}
-    </p>
-  );
 }
 
 const MODEL_KEY = 'opencorpo.model';

@@ -1,8 +1,10 @@
 // The planning grid page for one cube (/app/models/:model/cubes/:cube): loads the cube's dimensions and members,
-// keeps the layout in the address bar, and wires the grid to writes, spreads, holds and the cell panel.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+// keeps the layout in the address bar, and wires the grid to writes, spreads, holds, the cell panel and saving the
+// layout as a report.
+import { useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { ensureCsrfToken } from '../../api/client';
+import { AuthContext } from '../auth/AuthContext';
 import { gridApi } from './gridApi';
 import { CellPanel } from './CellPanel';
 import { LayoutBar } from './LayoutBar';
@@ -18,6 +20,8 @@ import {
 } from './layout';
 import { coordinateKey, coordinateOf, reasonOf, reasonText, type GridModel } from './model';
 import { PlanningGrid } from './PlanningGrid';
+import { maySaveReports, reportDefinition } from './saveReport';
+import { SaveReportDialog } from './SaveReportDialog';
 import type { CellPosition } from './selection';
 import { SpreadDialog, type SpreadTarget } from './SpreadDialog';
 import { buildTree, isLeaf, isUnder } from './tree';
@@ -119,6 +123,9 @@ function CubeGrid({ model, structure }: { model: string; structure: Structure })
   const [focus, setFocus] = useState<CellPosition>({ row: 0, col: 0 });
   const [spreadTarget, setSpreadTarget] = useState<SpreadTarget | null>(null);
   const [panelOpen, setPanelOpen] = useState(true);
+  const [saving, setSaving] = useState(false);
+  const session = useContext(AuthContext); // absent when the page is rendered alone (tests): the API decides
+  const maySave = maySaveReports(session?.user?.roles);
   const heldKeys = useMemo(() => new Set(held.keys()), [held]);
   const expanded = useMemo(
     () => Object.fromEntries(layout.rows.map((item) => [item.dimension, new Set(item.expanded)])),
@@ -205,6 +212,11 @@ function CubeGrid({ model, structure }: { model: string; structure: Structure })
         <button type="button" className="button" aria-pressed={panelOpen} onClick={() => setPanelOpen(!panelOpen)}>
           Cell details
         </button>
+        {maySave && (
+          <button type="button" className="button" onClick={() => setSaving(true)} disabled={Boolean(problem)}>
+            Save as report
+          </button>
+        )}
         <span className="muted grid-hint">
           F2 or type to edit · Ctrl+C / Ctrl+V with spreadsheets · Ctrl+Z undo · Alt+H hold · Alt+→ / Alt+← expand
         </span>
@@ -260,6 +272,15 @@ function CubeGrid({ model, structure }: { model: string; structure: Structure })
             setSpreadTarget(null);
             document.querySelector<HTMLElement>('.pg-scroll')?.focus();
           }}
+        />
+      )}
+      {saving && (
+        <SaveReportDialog
+          model={model}
+          cube={cube.code}
+          initialName={cube.name}
+          definition={reportDefinition(layout, trees)}
+          onClose={() => setSaving(false)}
         />
       )}
     </section>

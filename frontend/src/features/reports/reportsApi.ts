@@ -35,6 +35,11 @@ export const reportsApi = {
   job: (id: string) => api.get<JobInfo>(`/api/v1/jobs/${enc(id)}`),
 };
 
+/** Where the app shows a report. */
+export function reportPath(model: string, code: string): string {
+  return `/app/reports/${enc(model)}/${enc(code)}`;
+}
+
 export function jobFileUrl(id: string, name: string): string {
   return `/api/v1/jobs/${enc(id)}/files/${enc(name)}`;
 }

@@ -2,38 +2,17 @@
 // a what-if, diff two versions cell by cell, and merge a branch back with its conflicts resolved cell by cell.
 import { useCallback, useId, useMemo, useState } from 'react';
 import { ApiError } from '../../api/client';
-import {
-  CubeSelect,
-  ErrorText,
-  ModelPicker,
-  SliceEditor,
-  formatNumber,
-  messageOf,
-  useDimensions,
-  useLoad,
-  useModelChoice,
-} from '../data/common';
+import { CubeSelect, ModelPicker, SliceEditor, formatNumber, useDimensions, useLoad, useModelChoice } from '../data/common';
 import type { Cube } from '../data/dataApi';
 import { sliceFromTexts } from '../data/tree';
 import '../data/panels.css';
+import { ErrorText, OutcomeText } from '../shell/feedback';
+import { useAction } from '../shell/useAction';
 import { WorkflowNav } from '../workflow/WorkflowNav';
 import { changeKind, countByKind, delta, diffDimensions, type DiffAnswer } from './diff';
 import { MergeConflicts } from './MergeConflicts';
 import { conflictsOf, type MergeConflict } from './merge';
 import { versionsApi, type Version, type VersionKind } from './versionsApi';
-
-type Outcome = { ok: boolean; text: string } | null;
-
-function OutcomeText({ outcome }: { outcome: Outcome }) {
-  if (!outcome) return null;
-  return outcome.ok ? (
-    <p role="status" className="ok-text">
-      {outcome.text}
-    </p>
-  ) : (
-    <ErrorText message={outcome.text} />
-  );
-}
 
 function VersionSelect({
   label,
@@ -82,34 +61,35 @@ export default function VersionsArea() {
     [dimensions.status, dimensions.data],
   );
 
+  // Each section shows the outcome of its own actions; while any runs, every action waits.
+  const listed = useAction<string>(); // create, lock and unlock
+  const copied = useAction();
+  const branched = useAction();
+  const compared = useAction();
+  const merged = useAction();
+  const busy = [listed, copied, branched, compared, merged].some((action) => action.busy !== null);
   // New version
   const [newCode, setNewCode] = useState('');
   const [newName, setNewName] = useState('');
   const [newKind, setNewKind] = useState<VersionKind>('what_if');
-  const [created, setCreated] = useState<Outcome>(null);
   // Copy
   const [source, setSource] = useState('');
   const [target, setTarget] = useState('');
   const [copySlice, setCopySlice] = useState<Record<string, string>>({});
-  const [copied, setCopied] = useState<Outcome>(null);
   // Branch
   const [base, setBase] = useState('');
   const [branchCode, setBranchCode] = useState('');
   const [branchName, setBranchName] = useState('');
-  const [branched, setBranched] = useState<Outcome>(null);
   // Diff
   const [cube, setCube] = useState('');
   const [diffVersion, setDiffVersion] = useState('');
   const [reference, setReference] = useState('');
   const [diffSlice, setDiffSlice] = useState<Record<string, string>>({});
   const [diff, setDiff] = useState<DiffAnswer | null>(null);
-  const [diffError, setDiffError] = useState<string | null>(null);
   // Merge
   const [branch, setBranch] = useState('');
   const [conflicts, setConflicts] = useState<MergeConflict[] | null>(null);
   const [conflictCount, setConflictCount] = useState(0);
-  const [merged, setMerged] = useState<Outcome>(null);
-  const [busy, setBusy] = useState<string | null>(null);
 
   const onCube = useCallback((code: string, _found: Cube | null) => setCube(code), []);
   const onModel = useCallback(
@@ -121,108 +101,64 @@ export default function VersionsArea() {
     [setModel],
   );
 
-  async function act(name: string, action: () => Promise<void>) {
-    setBusy(name);
-    try {
-      await action();
-    } finally {
-      setBusy(null);
-    }
-  }
-
   const createVersion = () =>
-    act('create', async () => {
-      setCreated(null);
-      try {
-        const v = await versionsApi.create(model, { code: newCode.trim(), name: newName.trim(), kind: newKind });
-        setCreated({ ok: true, text: `Created version ${v.name} (${v.code}).` });
-        setNewCode('');
-        setNewName('');
-        versions.reload();
-      } catch (error) {
-        setCreated({ ok: false, text: messageOf(error) });
-      }
+    listed.run('create', async () => {
+      const v = await versionsApi.create(model, { code: newCode.trim(), name: newName.trim(), kind: newKind });
+      setNewCode('');
+      setNewName('');
+      versions.reload();
+      return `Created version ${v.name} (${v.code}).`;
     });
 
   const toggleLock = (v: Version) =>
-    act(`lock-${v.code}`, async () => {
-      setCreated(null);
-      try {
-        await versionsApi.lock(model, v.code, !v.locked);
-        versions.reload();
-      } catch (error) {
-        setCreated({ ok: false, text: messageOf(error) });
-      }
+    listed.run(`lock-${v.code}`, async () => {
+      await versionsApi.lock(model, v.code, !v.locked);
+      versions.reload();
     });
 
   const copy = () =>
-    act('copy', async () => {
-      setCopied(null);
+    copied.run(true, async () => {
       const where = sliceFromTexts(copySlice);
-      try {
-        const answer = await versionsApi.copy(model, {
-          source,
-          target,
-          ...(Object.keys(where).length ? { where } : {}),
-        });
-        setCopied({ ok: true, text: `Copied ${source} into ${target}: ${formatNumber(answer.changed)} cell(s) changed.` });
-      } catch (error) {
-        setCopied({ ok: false, text: messageOf(error) });
-      }
+      const answer = await versionsApi.copy(model, { source, target, ...(Object.keys(where).length ? { where } : {}) });
+      return `Copied ${source} into ${target}: ${formatNumber(answer.changed)} cell(s) changed.`;
     });
 
   const makeBranch = () =>
-    act('branch', async () => {
-      setBranched(null);
-      try {
-        const v = await versionsApi.branch(model, { base, code: branchCode.trim(), name: branchName.trim() });
-        setBranched({ ok: true, text: `Branched ${v.name} (${v.code}) from ${base}.` });
-        setBranchCode('');
-        setBranchName('');
-        versions.reload();
-      } catch (error) {
-        setBranched({ ok: false, text: messageOf(error) });
-      }
+    branched.run(true, async () => {
+      const v = await versionsApi.branch(model, { base, code: branchCode.trim(), name: branchName.trim() });
+      setBranchCode('');
+      setBranchName('');
+      versions.reload();
+      return `Branched ${v.name} (${v.code}) from ${base}.`;
     });
 
   const compare = () =>
-    act('diff', async () => {
-      setDiffError(null);
+    compared.run(true, async () => {
       setDiff(null);
       const where = sliceFromTexts(diffSlice);
-      try {
-        setDiff(
-          await versionsApi.diff(model, cube, {
-            version: diffVersion,
-            reference,
-            ...(Object.keys(where).length ? { where } : {}),
-          }),
-        );
-      } catch (error) {
-        setDiffError(messageOf(error));
-      }
+      setDiff(
+        await versionsApi.diff(model, cube, {
+          version: diffVersion,
+          reference,
+          ...(Object.keys(where).length ? { where } : {}),
+        }),
+      );
     });
 
   const merge = (choices?: Record<string, 'ours' | 'theirs' | number>) =>
-    act('merge', async () => {
-      setMerged(null);
+    merged.run(true, async () => {
       try {
         const answer = await versionsApi.merge(model, branch, choices);
         setConflicts(null);
-        setMerged({
-          ok: true,
-          text: `Merged ${branch}: ${formatNumber(answer.changed)} cell(s) changed${
-            answer.conflicts_resolved ? `, ${answer.conflicts_resolved} conflict(s) resolved` : ''
-          }.`,
-        });
+        return `Merged ${branch}: ${formatNumber(answer.changed)} cell(s) changed${
+          answer.conflicts_resolved ? `, ${answer.conflicts_resolved} conflict(s) resolved` : ''
+        }.`;
       } catch (error) {
         if (error instanceof ApiError && error.code === 'merge_conflicts') {
           setConflicts(conflictsOf(error.details));
           setConflictCount(Number(error.details.count ?? conflictsOf(error.details).length));
-          setMerged({ ok: false, text: error.message });
-        } else {
-          setMerged({ ok: false, text: messageOf(error) });
         }
+        throw error; // shown as the outcome: the API's message
       }
     });
 
@@ -268,7 +204,7 @@ export default function VersionsArea() {
                         <button
                           type="button"
                           className="button button-small"
-                          disabled={busy !== null}
+                          disabled={busy}
                           onClick={() => void toggleLock(v)}
                           aria-label={`${v.locked ? 'Unlock' : 'Lock'} version ${v.name}`}
                         >
@@ -304,13 +240,13 @@ export default function VersionsArea() {
             <button
               type="button"
               className="button"
-              disabled={!newCode.trim() || !newName.trim() || busy !== null}
+              disabled={!newCode.trim() || !newName.trim() || busy}
               onClick={() => void createVersion()}
             >
               Create version
             </button>
           </div>
-          <OutcomeText outcome={created} />
+          <OutcomeText outcome={listed.outcome} />
         </section>
 
         <div className="grid-2">
@@ -329,13 +265,13 @@ export default function VersionsArea() {
               <button
                 type="button"
                 className="button button-main"
-                disabled={!source || !target || source === target || busy !== null}
+                disabled={!source || !target || source === target || busy}
                 onClick={() => void copy()}
               >
                 Copy
               </button>
             </div>
-            <OutcomeText outcome={copied} />
+            <OutcomeText outcome={copied.outcome} />
           </section>
 
           <section className="panel" aria-labelledby={`${id}-branch`}>
@@ -356,13 +292,13 @@ export default function VersionsArea() {
               <button
                 type="button"
                 className="button button-main"
-                disabled={!base || !branchCode.trim() || !branchName.trim() || busy !== null}
+                disabled={!base || !branchCode.trim() || !branchName.trim() || busy}
                 onClick={() => void makeBranch()}
               >
                 Branch
               </button>
             </div>
-            <OutcomeText outcome={branched} />
+            <OutcomeText outcome={branched.outcome} />
           </section>
         </div>
 
@@ -381,13 +317,13 @@ export default function VersionsArea() {
             <button
               type="button"
               className="button button-main"
-              disabled={!cube || !diffVersion || !reference || busy !== null}
+              disabled={!cube || !diffVersion || !reference || busy}
               onClick={() => void compare()}
             >
               Compare
             </button>
           </div>
-          <ErrorText message={diffError} />
+          <OutcomeText outcome={compared.outcome} />
           {diff && (
             <>
               <dl className="totals" aria-label="Totals of the differing cells">
@@ -482,22 +418,22 @@ export default function VersionsArea() {
               onChange={(code) => {
                 setBranch(code);
                 setConflicts(null);
-                setMerged(null);
+                merged.setOutcome(null);
               }}
               only={(v) => v.version_kind === 'what_if'}
             />
             <div className="actions">
-              <button type="button" className="button button-main" disabled={!branch || busy !== null} onClick={() => void merge()}>
+              <button type="button" className="button button-main" disabled={!branch || busy} onClick={() => void merge()}>
                 Merge
               </button>
             </div>
           </div>
-          <OutcomeText outcome={merged} />
+          <OutcomeText outcome={merged.outcome} />
           {conflicts && conflicts.length > 0 && (
             <MergeConflicts
               conflicts={conflicts}
               total={conflictCount}
-              busy={busy !== null}
+              busy={busy}
               onResolve={(choices) => void merge(choices)}
               dimensionName={(d) => dimensions.data?.get(d)?.name ?? d}
             />
