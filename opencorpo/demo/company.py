@@ -11,10 +11,10 @@ from django.db import transaction
 
 from opencorpo.demo.chart import FORMULAS, PRODUCT_LINES, accounts, entities, products
 from opencorpo.planning import structure
-from opencorpo.planning.allocations import allocation_run
+from opencorpo.planning.allocations import allocation_create, allocation_run
 from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.loads import facts_load
-from opencorpo.planning.models import Allocation, Cube, DimensionKind, Member, Model
+from opencorpo.planning.models import Cube, DimensionKind, Member, Model
 from opencorpo.planning.rates import rates_set
 from opencorpo.planning.versioning import version_branch
 
@@ -173,13 +173,15 @@ IT_ALLOCATION = {
 
 
 def _allocate(cube: Cube) -> None:
-    """Headquarters' IT costs go to the European sites by headcount, in the plan versions."""
-    allocation = Allocation.objects.create(
+    """Headquarters' IT costs go to the European sites by headcount, in the plan versions (defined through the
+    service, so the demo's definition is checked like anyone's)."""
+    allocation = allocation_create(
         model=cube.model,
-        cube=cube,
+        cube=cube.code,
         code="it-shared",
         name="IT shared services by headcount",
         definition=IT_ALLOCATION,
+        user=None,
     )
     for version in ("budget", "forecast"):
         allocation_run(allocation=allocation, version=version, periods=[f"FY{PLAN_YEAR}"], user=None)

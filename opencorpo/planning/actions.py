@@ -202,4 +202,4 @@ class RateListView(APIView):
     @extend_schema(request=RatesSerializer, responses=AnyObject, summary="Create or update exchange rates")
     def put(self, request: Request, model: str) -> Response:
         rows = [dict(row) for row in valid(RatesSerializer, request.data)["rates"]]
-        return Response(rates_set(model=model_get(model), rows=rows))
+        return Response(rates_set(model=model_get(model), rows=rows, user=request.user))

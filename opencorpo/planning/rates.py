@@ -1,4 +1,5 @@
-"""Exchange rates per version, month and currency (average and closing), quoted against the reporting currency."""
+"""Exchange rates per version, month and currency (average and closing), quoted against the reporting currency.
+Setting them is part of a model's structure: administrators and modellers (docs/security.md)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opencorpo.accounts.roles import BUILDERS, role_require
 from opencorpo.core.audit import audit
 from opencorpo.planning.changes import cube_lock, data_version_bump
 from opencorpo.planning.errors import InvalidStructure
@@ -30,8 +32,10 @@ def rates_list(*, model: Model, version: str | None = None) -> list[dict[str, An
 
 
 @transaction.atomic
-def rates_set(*, model: Model, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Create or update rates (all or nothing); every cube's data version moves so converted reads refresh."""
+def rates_set(*, model: Model, rows: list[dict[str, Any]], user: Any = None) -> dict[str, int]:
+    """Create or update rates (all or nothing; administrators and modellers, `user` None is the system); every
+    cube's data version moves so converted reads refresh."""
+    role_require(user, model.pk, *BUILDERS, action="set exchange rates")
     members = {
         (kind, m.code): m
         for kind in (DimensionKind.VERSION, DimensionKind.TIME)

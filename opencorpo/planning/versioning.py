@@ -1,6 +1,10 @@
 """Versions that branch: copy a version (whole or a slice), branch a what-if, diff two versions cell by cell, and
 merge a branch back with a three-way merge against the branch point (reconstructed exactly from the audit).
 
+Copying, branching and merging are for administrators and modellers (docs/security.md), checked here with
+`role_require` whoever calls; the cells they write still go through the writer's member-level access and the
+approval workflow's frozen units (`changes_apply`), as every cell write does.
+
 Calculated accounts (formulas, ratios) are never copied or merged: they are recalculated from their inputs."""
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from opencorpo.accounts.access import access_scope
+from opencorpo.accounts.roles import BUILDERS, role_require
 from opencorpo.core.audit import audit
 from opencorpo.engine.versions import diff, diff_totals, merge3, resolve
 from opencorpo.planning import structure
 from opencorpo.planning.cells import CellForbidden
 from opencorpo.planning.changes import Change, Key, changes_apply, cube_lock
 from opencorpo.planning.context import CubeContext, cube_context
-from opencorpo.planning.errors import InvalidQuery, MergeConflicts, VersionLocked
+from opencorpo.planning.errors import InvalidQuery, MergeConflicts, UnknownObject, VersionLocked
 from opencorpo.planning.models import FACT_SLOTS, Branch, Cube, DimensionKind, FxRate, Member, Model
 from opencorpo.planning.visibility import Visible
 
@@ -89,7 +94,9 @@ def _version(context: CubeContext, visible: Visible, code: str) -> int:
 def version_copy(
     *, model: Model, source: str, target: str, user: Any, where: Slice | None = None, source_name: str = "copy"
 ) -> dict[str, Any]:
-    """Make the target's cells in the slice equal the source's (cells only the target has are cleared)."""
+    """Make the target's cells in the slice equal the source's (cells only the target has are cleared).
+    Administrators and modellers; `user` None is the system."""
+    role_require(user, model.pk, *BUILDERS, action="copy versions")
     batch = uuid.uuid4()
     changed = 0
     user_id = user.pk if user is not None and user.is_authenticated else None
@@ -132,10 +139,15 @@ def version_copy(
 
 
 def version_branch(*, model: Model, base: str, code: str, name: str, user: Any) -> Member:
-    """A new what-if version holding a copy of `base`, remembering the branch point for a later merge."""
+    """A new what-if version holding a copy of `base`, remembering the branch point for a later merge.
+    Administrators and modellers (it creates a version); `user` None is the system."""
+    role_require(user, model.pk, *BUILDERS, action="branch versions")
+    versions = Member.objects.filter(dimension__model=model, dimension__kind=DimensionKind.VERSION)
+    base_member = versions.filter(code=base).first()
+    if base_member is None:
+        raise UnknownObject(f"Dimension 'version' has no member {base!r}.")
     with transaction.atomic():
-        version = structure.version_create(model=model, code=code, name=name)
-        base_member = Member.objects.get(dimension__model=model, dimension__kind=DimensionKind.VERSION, code=base)
+        version = structure.version_create(model=model, code=code, name=name, user=user)
         FxRate.objects.bulk_create(  # the what-if starts with its base's exchange rates
             FxRate(
                 model=model,
@@ -210,7 +222,9 @@ def _base_at(
 
 def version_merge(*, branch: str, model: Model, user: Any, choices: dict[str, Any] | None = None) -> dict[str, Any]:
     """Apply what the branch changed since its branch point to its base; conflicting cells (changed on both sides
-    to different values) stop the merge with their list, unless `choices` resolves each one."""
+    to different values) stop the merge with their list, unless `choices` resolves each one. Administrators and
+    modellers, writing only base cells they may write; `user` None is the system."""
+    role_require(user, model.pk, *BUILDERS, action="merge versions")
     found = Branch.objects.select_related("version", "base").filter(version__code=branch, base__dimension__model=model)
     record = found.first()
     if record is None:

@@ -42,7 +42,7 @@ from hypothesis import strategies as st
 from opencorpo.accounts.models import ModelRole
 from opencorpo.accounts.roles import Role
 from opencorpo.core import metrics
-from opencorpo.core.errors import UserError
+from opencorpo.core.errors import Forbidden, UserError
 from opencorpo.core.services import job_folder, job_run
 from opencorpo.dataio.exports import template_submit
 from opencorpo.dataio.imports import import_submit
@@ -781,6 +781,10 @@ def check_copy(world: Any, user: Any, oracle: Oracle) -> None:
     outcome = attempt(
         version_copy, model=world.cube.model, source="actual", target="forecast", user=user, watch=world.cube
     )
+    if not oracle.everything:  # copying is for administrators and modellers (tests/accounts/test_version_roles.py)
+        assert isinstance(outcome.error, Forbidden) and facts(world.cube) == before, outcome.result
+        assert "modeller role" in outcome.error.message
+        return
     if not oracle.writable("version", "forecast"):  # a version one may only read is refused whole
         assert isinstance(outcome.error, CellForbidden) and facts(world.cube) == before, outcome.result
         return
