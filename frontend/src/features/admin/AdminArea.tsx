@@ -7,6 +7,7 @@ import '../data/panels.css';
 import { treeRows } from '../data/tree';
 import { ErrorText, ListStatus, OutcomeText } from '../shell/feedback';
 import { useAction } from '../shell/useAction';
+import { UsersPanel } from './UsersPanel';
 import { ROLES, adminApi, type NewToken, type RoleName } from './adminApi';
 import {
   ACCESS_LEVELS,
@@ -466,6 +467,7 @@ export default function AdminArea() {
       </div>
       {model && <RolesPanel key={`roles-${model}`} model={model} />}
       {model && <GrantsPanel key={`grants-${model}`} model={model} />}
+      <UsersPanel />
       <TokensPanel models={models.data ?? []} />
     </div>
   );

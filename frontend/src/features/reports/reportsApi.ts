@@ -10,13 +10,6 @@ export interface ModelInfo {
   name: string;
 }
 
-export interface JobInfo {
-  id: string;
-  status: string;
-  error?: unknown;
-  result: { files?: string[] } | null;
-}
-
 export const reportsApi = {
   models: () => api.get<ModelInfo[]>('/api/v1/models/'),
   list: (model: string) => api.get<Report[]>(`${modelUrl(model)}/reports/`),
@@ -30,41 +23,9 @@ export const reportsApi = {
   dashboard: (model: string, code: string) => api.get<Dashboard>(`${modelUrl(model)}/dashboards/${enc(code)}`),
   query: (model: string, cube: string, query: GridQuery, signal?: AbortSignal) =>
     api.post<GridAnswer>(`${modelUrl(model)}/cubes/${enc(cube)}/query`, query, { signal }),
-  exportStart: (model: string, cube: string, query: GridQuery, format: 'xlsx' | 'csv') =>
-    api.post<JobInfo>(`${modelUrl(model)}/cubes/${enc(cube)}/exports/`, { query, format }),
-  job: (id: string) => api.get<JobInfo>(`/api/v1/jobs/${enc(id)}`),
 };
 
 /** Where the app shows a report. */
 export function reportPath(model: string, code: string): string {
   return `/app/reports/${enc(model)}/${enc(code)}`;
-}
-
-export function jobFileUrl(id: string, name: string): string {
-  return `/api/v1/jobs/${enc(id)}/files/${enc(name)}`;
-}
-
-/** Starts an export, polls its job until it ends, then lets the browser download the file. */
-export async function exportReport(
-  model: string,
-  cube: string,
-  query: GridQuery,
-  format: 'xlsx' | 'csv',
-  wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-): Promise<string> {
-  let job = await reportsApi.exportStart(model, cube, query, format);
-  for (let i = 0; i < 300 && !['succeeded', 'failed', 'cancelled'].includes(job.status); i++) {
-    await wait(Math.min(2000, 250 * (i + 1)));
-    job = await reportsApi.job(job.id);
-  }
-  const name = job.result?.files?.[0];
-  if (job.status !== 'succeeded' || !name) throw new Error(`The export did not finish (${job.status}).`);
-  const url = jobFileUrl(job.id, name);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  return url;
 }
