@@ -176,7 +176,10 @@ def accounts() -> list[Row]:
         {"code": "8000", "name": "Current income tax", "parent": "TAXG", "account_type": "expense"},
         {"code": "8100", "name": "Deferred tax", "parent": "TAXG", "account_type": "expense"},
     ]
-    rows += balance_sheet() + statistics()
+    rows += balance_sheet()
+    for row in rows:  # amounts in whole currency units, like the statements they feed
+        row.setdefault("number_format", "#,##0")
+    rows += statistics()
     return rows
 
 
@@ -339,9 +342,9 @@ def statistics() -> list[Row]:
             "account_type": "statistical",
             "ratio_numerator": "GP",
             "ratio_denominator": "REV",
-            "ratio_scale": 100,
+            "ratio_scale": 100,  # stored as percent points: shown with one decimal, not Excel's ×100 "%" format
             "polarity": "higher_is_better",
-            "number_format": "0.0%",
+            "number_format": "0.0",
         },
         {
             "code": "EBIT_PCT",
@@ -350,9 +353,9 @@ def statistics() -> list[Row]:
             "account_type": "statistical",
             "ratio_numerator": "EBIT",
             "ratio_denominator": "REV",
-            "ratio_scale": 100,
+            "ratio_scale": 100,  # stored as percent points: shown with one decimal, not Excel's ×100 "%" format
             "polarity": "higher_is_better",
-            "number_format": "0.0%",
+            "number_format": "0.0",
         },
         {
             "code": "OPEX_HC",
