@@ -1,6 +1,6 @@
 // Users (Administration): every user with the roles held everywhere, active or not, locked out or not; create a
 // user, change roles, deactivate or reactivate, set a new password, unlock after failed sign-ins.
-import { useId, useState } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { typedGet, typedPost, type Schemas } from '../../api/typed';
 import { ErrorText, formatWhen, messageOf, useLoad } from '../data/common';
@@ -24,9 +24,20 @@ export function toggleRole(roles: readonly string[], role: RoleName, on: boolean
   return ROLES.filter((r) => next.has(r));
 }
 
-function RoleBoxes({ roles, onChange, label }: { roles: readonly string[]; onChange: (roles: RoleName[]) => void; label: string }) {
+function RoleBoxes({
+  roles,
+  onChange,
+  label,
+  disabled = false,
+}: {
+  roles: readonly string[];
+  onChange: (roles: RoleName[]) => void;
+  label: string;
+  disabled?: boolean;
+}) {
+  // Disabled while a change is saved: a second click would start from the roles before the first one.
   return (
-    <fieldset className="role-boxes">
+    <fieldset className="role-boxes row-inline" disabled={disabled}>
       <legend className="visually-hidden">{label}</legend>
       {ROLES.map((role) => (
         <label key={role} className="check-inline">
@@ -65,27 +76,41 @@ export function UsersPanel() {
     }
   }
 
-  const create = () =>
-    run(async () => {
-      await usersApi.create({ ...draft, roles });
+  const username = draft.username.trim();
+  const create = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault(); // Enter in any field creates the user, as the button does
+    if (busy || !username) return;
+    void run(async () => {
+      await usersApi.create({ ...draft, username, roles });
       setDraft({ username: '', first_name: '', last_name: '', email: '', password: '' });
-    }, `User ${draft.username} created.`);
+      setRoles(['viewer']);
+    }, `User ${username} created.`);
+  };
 
   const [passwordFor, setPasswordFor] = useState<string | null>(null);
   const [newPassword, setNewPassword] = useState('');
-  const savePassword = (username: string) =>
-    run(async () => {
+  const savePassword = (event: FormEvent<HTMLFormElement>, username: string) => {
+    event.preventDefault();
+    if (busy || !newPassword) return;
+    void run(async () => {
       await usersApi.change(username, { password: newPassword });
       setPasswordFor(null);
       setNewPassword('');
     }, `New password set for ${username}.`);
+  };
+  const cancelPassword = () => {
+    setPasswordFor(null);
+    setNewPassword('');
+  };
 
-  const field = (name: keyof typeof draft, label: string, type = 'text') => (
+  // The e-mail is a text field (typed as e-mail for on-screen keyboards) styled like the others; the API checks it.
+  const field = (name: keyof typeof draft, label: string, type: 'text' | 'email' | 'password' = 'text') => (
     <div className="field-inline">
       <label htmlFor={`${id}-${name}`}>{label}</label>
       <input
         id={`${id}-${name}`}
-        type={type}
+        type={type === 'password' ? 'password' : 'text'}
+        inputMode={type === 'email' ? 'email' : undefined}
         autoComplete={type === 'password' ? 'new-password' : 'off'}
         value={draft[name]}
         onChange={(event) => setDraft({ ...draft, [name]: event.target.value })}
@@ -100,19 +125,21 @@ export function UsersPanel() {
         Roles here hold in every model; roles in one model are given below. Leave the password empty for single sign-on
         users. Users are deactivated, never deleted, so the audit trail keeps their name.
       </p>
-      <div className="row-inline">
-        {field('username', 'New username')}
-        {field('first_name', 'First name')}
-        {field('last_name', 'Last name')}
-        {field('email', 'E-mail', 'email')}
-        {field('password', 'Initial password', 'password')}
-      </div>
-      <RoleBoxes roles={roles} onChange={setRoles} label="Roles of the new user" />
-      <div className="actions">
-        <button type="button" className="button" disabled={busy || !draft.username.trim()} onClick={() => void create()}>
-          Create user
-        </button>
-      </div>
+      <form aria-label="New user" onSubmit={create}>
+        <div className="row-inline">
+          {field('username', 'New username')}
+          {field('first_name', 'First name')}
+          {field('last_name', 'Last name')}
+          {field('email', 'E-mail', 'email')}
+          {field('password', 'Initial password', 'password')}
+        </div>
+        <RoleBoxes roles={roles} onChange={setRoles} label="Roles of the new user" />
+        <div className="actions">
+          <button type="submit" className="button" disabled={busy || !username}>
+            Create user
+          </button>
+        </div>
+      </form>
       {outcome &&
         (outcome.ok ? (
           <p role="status" className="ok-text">
@@ -139,7 +166,7 @@ export function UsersPanel() {
             </thead>
             <tbody>
               {users.data.map((user) => (
-                <tr key={user.username} className={user.is_active ? undefined : 'muted'}>
+                <tr key={user.username} data-user={user.username} className={user.is_active ? undefined : 'muted'}>
                   <td>
                     <strong>{user.username}</strong> {[user.first_name, user.last_name].filter(Boolean).join(' ')}
                   </td>
@@ -148,6 +175,7 @@ export function UsersPanel() {
                     <RoleBoxes
                       roles={user.roles ?? []}
                       label={`Roles of ${user.username}`}
+                      disabled={busy}
                       onChange={(next) =>
                         void run(() => usersApi.change(user.username, { roles: next }), `Roles of ${user.username} saved.`)
                       }
@@ -156,38 +184,49 @@ export function UsersPanel() {
                   <td>{formatWhen(user.last_login)}</td>
                   <td>
                     {user.is_active ? 'active' : 'deactivated'}
-                    {user.locked_out && <span className="badge badge-error"> locked out</span>}
+                    {user.locked_out && (
+                      <>
+                        {' '}
+                        <span className="badge badge-error">locked out</span>
+                      </>
+                    )}
                     {!user.password_set && <span className="muted small"> (sign-on only)</span>}
                   </td>
-                  <td className="actions">
+                  <td className="actions-cell">
                     {user.locked_out && (
                       <button
                         type="button"
                         className="button button-small"
                         disabled={busy}
+                        aria-label={`Unlock ${user.username}`}
                         onClick={() => void run(() => usersApi.change(user.username, { unlock: true }), `${user.username} unlocked.`)}
                       >
                         Unlock
                       </button>
                     )}
                     {passwordFor === user.username ? (
-                      <>
+                      <form className="row-inline" onSubmit={(event) => savePassword(event, user.username)}>
                         <input
                           type="password"
                           autoComplete="new-password"
                           aria-label={`New password for ${user.username}`}
                           value={newPassword}
                           onChange={(event) => setNewPassword(event.target.value)}
+                          onKeyDown={(event) => event.key === 'Escape' && cancelPassword()}
+                          autoFocus
                         />
                         <button
-                          type="button"
+                          type="submit"
                           className="button button-small"
                           disabled={busy || !newPassword}
-                          onClick={() => void savePassword(user.username)}
+                          aria-label={`Save password for ${user.username}`}
                         >
                           Save password
                         </button>
-                      </>
+                        <button type="button" className="button button-small" disabled={busy} onClick={cancelPassword}>
+                          Cancel
+                        </button>
+                      </form>
                     ) : (
                       <button
                         type="button"

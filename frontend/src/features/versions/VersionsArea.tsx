@@ -1,12 +1,15 @@
 // Versions (/app/workflow/versions): list and create versions, copy one into another (optionally a slice), branch
 // a what-if, diff two versions cell by cell, and merge a branch back with its conflicts resolved cell by cell.
+// Copy, branch, merge and locks are offered only to the roles that may use them (shell/roles.ts); the API decides.
 import { useCallback, useId, useMemo, useState } from 'react';
 import { ApiError } from '../../api/client';
 import { CubeSelect, ModelPicker, SliceEditor, formatNumber, useDimensions, useLoad, useModelChoice } from '../data/common';
 import type { Cube } from '../data/dataApi';
 import { sliceFromTexts } from '../data/tree';
 import '../data/panels.css';
+import { useSession } from '../auth/useSession';
 import { ErrorText, OutcomeText } from '../shell/feedback';
+import { mayBuild, mayLock } from '../shell/roles';
 import { useAction } from '../shell/useAction';
 import { WorkflowNav } from '../workflow/WorkflowNav';
 import { changeKind, countByKind, delta, diffDimensions, type DiffAnswer } from './diff';
@@ -53,6 +56,9 @@ const KINDS: { value: VersionKind; label: string }[] = [
 export default function VersionsArea() {
   const id = useId();
   const [model, setModel] = useModelChoice();
+  const roles = useSession().user?.roles ?? [];
+  const build = mayBuild(roles);
+  const lock = mayLock(roles);
   const versions = useLoad((signal) => (model ? versionsApi.list(model, { signal }) : Promise.resolve([])), [model]);
   const dimensions = useDimensions(model);
   const list = versions.data ?? [];
@@ -188,9 +194,11 @@ export default function VersionsArea() {
                     <th scope="col">Name</th>
                     <th scope="col">Kind</th>
                     <th scope="col">Locked</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
+                    {lock && (
+                      <th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </th>
+                    )}
                   </tr>
                 </thead>
                 <tbody>
@@ -200,23 +208,26 @@ export default function VersionsArea() {
                       <td>{v.name}</td>
                       <td>{v.version_kind || '—'}</td>
                       <td>{v.locked ? 'locked' : 'open'}</td>
-                      <td>
-                        <button
-                          type="button"
-                          className="button button-small"
-                          disabled={busy}
-                          onClick={() => void toggleLock(v)}
-                          aria-label={`${v.locked ? 'Unlock' : 'Lock'} version ${v.name}`}
-                        >
-                          {v.locked ? 'Unlock' : 'Lock'}
-                        </button>
-                      </td>
+                      {lock && (
+                        <td>
+                          <button
+                            type="button"
+                            className="button button-small"
+                            disabled={busy}
+                            onClick={() => void toggleLock(v)}
+                            aria-label={`${v.locked ? 'Unlock' : 'Lock'} version ${v.name}`}
+                          >
+                            {v.locked ? 'Unlock' : 'Lock'}
+                          </button>
+                        </td>
+                      )}
                     </tr>
                   ))}
                 </tbody>
               </table>
             </div>
           )}
+          {!lock && <p className="muted small">Locking and unlocking versions is for approvers, modellers and administrators.</p>}
           <h3>New version</h3>
           <div className="row-inline">
             <div className="field-inline">
@@ -249,58 +260,63 @@ export default function VersionsArea() {
           <OutcomeText outcome={listed.outcome} />
         </section>
 
-        <div className="grid-2">
-          <section className="panel" aria-labelledby={`${id}-copy`}>
-            <h2 id={`${id}-copy`}>Copy a version</h2>
-            <p className="muted small">The target’s cells in the slice become equal to the source’s (cells only the target has are cleared).</p>
-            <div className="row-inline">
-              <VersionSelect label="Copy from" versions={list} value={source} onChange={setSource} />
-              <VersionSelect label="Copy into" versions={list} value={target} onChange={setTarget} />
-            </div>
-            <details>
-              <summary>Only a slice</summary>
-              <SliceEditor dimensions={sliceDimensions} texts={copySlice} onChange={setCopySlice} legend="Slice to copy" />
-            </details>
-            <div className="actions">
-              <button
-                type="button"
-                className="button button-main"
-                disabled={!source || !target || source === target || busy}
-                onClick={() => void copy()}
-              >
-                Copy
-              </button>
-            </div>
-            <OutcomeText outcome={copied.outcome} />
-          </section>
+        {!build && (
+          <p className="muted">Copying, branching and merging versions is for modellers and administrators.</p>
+        )}
+        {build && (
+          <div className="grid-2">
+            <section className="panel" aria-labelledby={`${id}-copy`}>
+              <h2 id={`${id}-copy`}>Copy a version</h2>
+              <p className="muted small">The target’s cells in the slice become equal to the source’s (cells only the target has are cleared).</p>
+              <div className="row-inline">
+                <VersionSelect label="Copy from" versions={list} value={source} onChange={setSource} />
+                <VersionSelect label="Copy into" versions={list} value={target} onChange={setTarget} />
+              </div>
+              <details>
+                <summary>Only a slice</summary>
+                <SliceEditor dimensions={sliceDimensions} texts={copySlice} onChange={setCopySlice} legend="Slice to copy" />
+              </details>
+              <div className="actions">
+                <button
+                  type="button"
+                  className="button button-main"
+                  disabled={!source || !target || source === target || busy}
+                  onClick={() => void copy()}
+                >
+                  Copy
+                </button>
+              </div>
+              <OutcomeText outcome={copied.outcome} />
+            </section>
 
-          <section className="panel" aria-labelledby={`${id}-branch`}>
-            <h2 id={`${id}-branch`}>Branch a what-if</h2>
-            <p className="muted small">A new what-if version starting as a copy of its base; merge it back later.</p>
-            <VersionSelect label="Branch from" versions={list} value={base} onChange={setBase} />
-            <div className="row-inline">
-              <div className="field-inline">
-                <label htmlFor={`${id}-branch-code`}>Branch code</label>
-                <input id={`${id}-branch-code`} type="text" value={branchCode} onChange={(e) => setBranchCode(e.target.value)} />
+            <section className="panel" aria-labelledby={`${id}-branch`}>
+              <h2 id={`${id}-branch`}>Branch a what-if</h2>
+              <p className="muted small">A new what-if version starting as a copy of its base; merge it back later.</p>
+              <VersionSelect label="Branch from" versions={list} value={base} onChange={setBase} />
+              <div className="row-inline">
+                <div className="field-inline">
+                  <label htmlFor={`${id}-branch-code`}>Branch code</label>
+                  <input id={`${id}-branch-code`} type="text" value={branchCode} onChange={(e) => setBranchCode(e.target.value)} />
+                </div>
+                <div className="field-inline">
+                  <label htmlFor={`${id}-branch-name`}>Branch name</label>
+                  <input id={`${id}-branch-name`} type="text" value={branchName} onChange={(e) => setBranchName(e.target.value)} />
+                </div>
               </div>
-              <div className="field-inline">
-                <label htmlFor={`${id}-branch-name`}>Branch name</label>
-                <input id={`${id}-branch-name`} type="text" value={branchName} onChange={(e) => setBranchName(e.target.value)} />
+              <div className="actions">
+                <button
+                  type="button"
+                  className="button button-main"
+                  disabled={!base || !branchCode.trim() || !branchName.trim() || busy}
+                  onClick={() => void makeBranch()}
+                >
+                  Branch
+                </button>
               </div>
-            </div>
-            <div className="actions">
-              <button
-                type="button"
-                className="button button-main"
-                disabled={!base || !branchCode.trim() || !branchName.trim() || busy}
-                onClick={() => void makeBranch()}
-              >
-                Branch
-              </button>
-            </div>
-            <OutcomeText outcome={branched.outcome} />
-          </section>
-        </div>
+              <OutcomeText outcome={branched.outcome} />
+            </section>
+          </div>
+        )}
 
         <section className="panel" aria-labelledby={`${id}-diff`}>
           <h2 id={`${id}-diff`}>Compare two versions</h2>
@@ -404,41 +420,43 @@ export default function VersionsArea() {
           )}
         </section>
 
-        <section className="panel" aria-labelledby={`${id}-merge`}>
-          <h2 id={`${id}-merge`}>Merge a branch back</h2>
-          <p className="muted small">
-            What the branch changed since it was branched goes into its base. Cells changed on both sides are conflicts: choose
-            for each.
-          </p>
-          <div className="row-inline">
-            <VersionSelect
-              label="Branch to merge"
-              versions={list}
-              value={branch}
-              onChange={(code) => {
-                setBranch(code);
-                setConflicts(null);
-                merged.setOutcome(null);
-              }}
-              only={(v) => v.version_kind === 'what_if'}
-            />
-            <div className="actions">
-              <button type="button" className="button button-main" disabled={!branch || busy} onClick={() => void merge()}>
-                Merge
-              </button>
+        {build && (
+          <section className="panel" aria-labelledby={`${id}-merge`}>
+            <h2 id={`${id}-merge`}>Merge a branch back</h2>
+            <p className="muted small">
+              What the branch changed since it was branched goes into its base. Cells changed on both sides are conflicts: choose
+              for each.
+            </p>
+            <div className="row-inline">
+              <VersionSelect
+                label="Branch to merge"
+                versions={list}
+                value={branch}
+                onChange={(code) => {
+                  setBranch(code);
+                  setConflicts(null);
+                  merged.setOutcome(null);
+                }}
+                only={(v) => v.version_kind === 'what_if'}
+              />
+              <div className="actions">
+                <button type="button" className="button button-main" disabled={!branch || busy} onClick={() => void merge()}>
+                  Merge
+                </button>
+              </div>
             </div>
-          </div>
-          <OutcomeText outcome={merged.outcome} />
-          {conflicts && conflicts.length > 0 && (
-            <MergeConflicts
-              conflicts={conflicts}
-              total={conflictCount}
-              busy={busy}
-              onResolve={(choices) => void merge(choices)}
-              dimensionName={(d) => dimensions.data?.get(d)?.name ?? d}
-            />
-          )}
-        </section>
+            <OutcomeText outcome={merged.outcome} />
+            {conflicts && conflicts.length > 0 && (
+              <MergeConflicts
+                conflicts={conflicts}
+                total={conflictCount}
+                busy={busy}
+                onResolve={(choices) => void merge(choices)}
+                dimensionName={(d) => dimensions.data?.get(d)?.name ?? d}
+              />
+            )}
+          </section>
+        )}
       </div>
     </section>
   );
