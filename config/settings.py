@@ -230,6 +230,7 @@ OIDC_ISSUER = get_str("OIDC_ISSUER", "")
 OIDC_CLIENT_ID = get_str("OIDC_CLIENT_ID", "")
 OIDC_CLIENT_SECRET = get_str("OIDC_CLIENT_SECRET", "")
 OIDC_SCOPES = get_str("OIDC_SCOPES", "openid email profile")
+OIDC_LABEL = get_str("OIDC_LABEL", "SSO")  # the login button says "Sign in with <label>"
 OIDC_USERNAME_CLAIM = get_str("OIDC_USERNAME_CLAIM", "preferred_username")
 OIDC_ROLE_CLAIM = get_str("OIDC_ROLE_CLAIM", "groups")
 _OIDC_ROLE_NAMES = ("administrator", "modeller", "planner", "approver", "viewer")  # accounts.roles.Role (tested)

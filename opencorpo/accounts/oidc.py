@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -32,6 +33,8 @@ from opencorpo.core.audit import audit
 from opencorpo.core.errors import UserError
 
 AFTER_SIGN_IN = "/app/"
+NEXT_KEY = "oidc_next"  # the session key of the page to return to after signing in
+NEXT_MAX_LENGTH = 2000
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 HTTP_TIMEOUT_SECONDS = 10
 CLOCK_LEEWAY_SECONDS = 60
@@ -224,6 +227,20 @@ def user_from_claims(claims: dict[str, Any]) -> tuple[Any, list[str] | None, boo
     return user, roles, created
 
 
+def next_checked(value: str | None) -> str | None:
+    """The page to return to after signing in, when it is a page of the app on this site: a path `/app` or under
+    `/app/`, with no scheme or host, no `//`, no backslash, no `..` segment and no control character; else None (an
+    open-redirect guard: the start URL's `next` comes from whoever wrote the link)."""
+    if not value or len(value) > NEXT_MAX_LENGTH or "//" in value or "\\" in value:
+        return None
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or ".." in parts.path.split("/"):
+        return None
+    return value if parts.path == "/app" or parts.path.startswith("/app/") else None
+
+
 def _refused(error: SsoError) -> None:
     with transaction.atomic():
         audit("login.failed", error.username, {"method": "oidc", "reason": error.code})
@@ -238,11 +255,14 @@ class AuthOptionsView(APIView):
     @extend_schema(exclude=True)
     def get(self, request: Request) -> Response:
         enabled = sso_enabled()
-        return Response({"sso": {"enabled": enabled, "start_url": reverse("auth-oidc-start") if enabled else None}})
+        start_url = reverse("auth-oidc-start") if enabled else None
+        label = settings.OIDC_LABEL if enabled else None
+        return Response({"sso": {"enabled": enabled, "start_url": start_url, "label": label}})
 
 
 class OidcStartView(APIView):
-    """Send the browser to the provider's sign-in page (authorization request with state, nonce and PKCE)."""
+    """Send the browser to the provider's sign-in page (authorization request with state, nonce and PKCE); keep the
+    page to come back to (`?next=`, when it is a page of the app) in the session for the callback."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list[Any] = []
@@ -252,12 +272,14 @@ class OidcStartView(APIView):
         client = oidc_client()
         provider_metadata(client)
         redirect_uri = request._request.build_absolute_uri(reverse("auth-oidc-callback"))
+        request.session[NEXT_KEY] = next_checked(request.query_params.get("next"))
         response: HttpResponseRedirect = client.authorize_redirect(request._request, redirect_uri)
         return response
 
 
 class OidcCallbackView(APIView):
-    """The provider sends the browser back here: verify, create or update the user, sign them in, go to the app."""
+    """The provider sends the browser back here: verify, create or update the user, sign them in, and go to the page
+    kept at the start (else the app's home)."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list[Any] = []
@@ -270,6 +292,7 @@ class OidcCallbackView(APIView):
         except SsoError as error:
             _refused(error)
             raise
+        after = next_checked(request.session.pop(NEXT_KEY, None)) or AFTER_SIGN_IN  # before login may flush it
         login(request._request, user, backend=LOGIN_BACKEND)
         audit("login", user.get_username(), {"method": "oidc", "created": created, "roles": roles}, actor=user)
-        return HttpResponseRedirect(AFTER_SIGN_IN)
+        return HttpResponseRedirect(after)

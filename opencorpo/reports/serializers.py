@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from opencorpo.reports.models import Dashboard, Report, ReportKind
+from opencorpo.reports.redaction import DefinitionReader
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -25,6 +26,15 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
         from opencorpo.reports.services import report_editable
 
         return report_editable(report, self.context.get("user"))
+
+    def to_representation(self, instance: Report) -> dict[str, Any]:
+        """The definition as the reader may see it: without the members hidden from them (redaction.py)."""
+        data: dict[str, Any] = super().to_representation(instance)
+        readers = self.context.setdefault("readers", {})  # one per cube, shared by the reports of a list
+        if instance.cube_id not in readers:
+            readers[instance.cube_id] = DefinitionReader(instance.cube, self.context.get("user"))
+        data["definition"] = readers[instance.cube_id].definition(instance.definition)
+        return data
 
 
 class ReportWriteSerializer(serializers.Serializer[Any]):

@@ -16,6 +16,7 @@ from opencorpo.planning.models import Cube, DimensionKind, Member, Model
 from opencorpo.planning.permissions import MODELLERS
 from opencorpo.planning.serializers import grid_query
 from opencorpo.reports.models import Dashboard, Report, ReportKind
+from opencorpo.reports.redaction import DefinitionReader
 
 # Income-statement lines of the standard chart (the demo company's); other models use the children of their
 # income root instead.
@@ -36,9 +37,11 @@ def report_editable(report: Report, user: Any) -> bool:
 
 
 def report_data(report: Report, user: Any) -> dict[str, Any]:
-    """The report's numbers for this reader: its stored query run by the grid service with the reader's access,
-    with the comment counts of its cells (added after the cached answer: comments do not move the data version)."""
-    answer = grid_read(cube=report.cube, query=grid_query(report.definition.get("query") or {}), user=user)
+    """The report's numbers for this reader: its stored query, without the members the reader cannot read
+    (redaction.py), run by the grid service with the reader's access, with the comment counts of its cells (added
+    after the cached answer: comments do not move the data version)."""
+    query = DefinitionReader(report.cube, user).query_to_run(report.definition.get("query") or {})
+    answer = grid_read(cube=report.cube, query=grid_query(query), user=user)
     return {**answer, "comments": comment_marks(report.cube, user, answer)}
 
 

@@ -34,6 +34,11 @@ GridAnswer = inline_serializer("ReportData", {"values": serializers.ListField(re
 class ReadOrSave(CanWriteCells):
     """Any role reads reports; planners, modellers and administrators save them."""
 
+    message = (
+        "Only planners, modellers and administrators save reports; viewers and approvers read the shared ones. "
+        "Ask an administrator for the planner role."
+    )
+
     def allowed(self, request: Request) -> bool:
         return bool(self.roles) if request.method in SAFE_METHODS else super().allowed(request)
 

@@ -213,9 +213,9 @@ def provider(monkeypatch):
     oidc._client_for.cache_clear()
 
 
-def start(client: Client, provider: FakeProvider) -> str:
+def start(client: Client, provider: FakeProvider, query: dict[str, str] | None = None) -> str:
     """Click "Sign in with SSO", sign in at the provider; return the URL the provider sends the browser back to."""
-    response = client.get("/api/v1/auth/oidc/start")
+    response = client.get("/api/v1/auth/oidc/start", query or {})
     assert response.status_code == 302, response.content
     assert response["Location"].startswith(f"{provider.issuer}/authorize?")
     return provider.visit(response["Location"])
@@ -242,7 +242,7 @@ def signed_in(client: Client) -> bool:
 @pytest.mark.django_db
 def test_without_configuration_sso_is_off_and_says_so():
     client = Client()
-    assert client.get("/api/v1/auth/options").json() == {"sso": {"enabled": False, "start_url": None}}
+    assert client.get("/api/v1/auth/options").json() == {"sso": {"enabled": False, "start_url": None, "label": None}}
     for path in ("/api/v1/auth/oidc/start", "/api/v1/auth/oidc/callback?code=x&state=y"):
         response = client.get(path)
         assert response.status_code == 404
@@ -254,7 +254,14 @@ def test_without_configuration_sso_is_off_and_says_so():
 @pytest.mark.django_db
 def test_the_login_page_learns_that_sso_is_on(provider):
     options = Client().get("/api/v1/auth/options").json()
-    assert options == {"sso": {"enabled": True, "start_url": "/api/v1/auth/oidc/start"}}
+    assert options == {"sso": {"enabled": True, "start_url": "/api/v1/auth/oidc/start", "label": "SSO"}}
+
+
+@pytest.mark.django_db
+def test_the_login_button_names_the_configured_provider(provider):
+    with override_settings(OIDC_LABEL="Corp Okta"):
+        options = Client().get("/api/v1/auth/options").json()
+    assert options["sso"]["label"] == "Corp Okta"
 
 
 # --- the flow -------------------------------------------------------------------------------------------------------
@@ -318,6 +325,49 @@ def test_the_username_and_role_claims_are_configurable_and_may_be_nested(provide
         assert sign_in(client, provider).status_code == 302
     user = get_user_model().objects.get(username="sam@corp.example")
     assert roles_of(user) == ["planner"] and signed_in(client)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/app/reports/pl", "/app", "/app/grid?cube=pl&version=budget"])
+def test_sso_returns_to_the_page_the_user_came_from(provider, page):
+    client = Client()
+    response = callback(client, start(client, provider, {"next": page}))
+    assert response.status_code == 302 and response["Location"] == page
+    assert signed_in(client) and oidc.NEXT_KEY not in client.session
+
+
+HOSTILE_NEXT = [
+    "https://evil.example",
+    "https://evil.example/app/",
+    "//evil",
+    "//evil.example/app/",
+    "/\\evil",
+    "/app/\\evil",
+    "/app//evil.example",
+    "/login",
+    "/application",
+    "/api/v1/auth/logout",
+    "/app/../admin/",
+    "javascript:alert(1)",
+    "/app/\r\nSet-Cookie: x=1",
+    "",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", HOSTILE_NEXT)
+def test_a_next_outside_the_app_is_ignored(provider, page):
+    client = Client()
+    response = callback(client, start(client, provider, {"next": page}))
+    assert response.status_code == 302 and response["Location"] == "/app/"
+    assert signed_in(client)
+
+
+@pytest.mark.django_db
+def test_a_later_sign_in_without_next_goes_home(provider):
+    client = Client()
+    start(client, provider, {"next": "/app/reports"})  # abandoned at the provider
+    assert sign_in(client, provider)["Location"] == "/app/"
 
 
 # --- refusals: a JSON error, no session, no user ---------------------------------------------------------------------
@@ -462,3 +512,9 @@ def test_a_full_sso_configuration_starts():
     env = {**SSO, "OIDC_ROLE_MAP": "finance-admins=administrator, planners=planner", "OIDC_ROLE_CLAIM": "roles"}
     result = run_manage("check", DATABASE_URL=PRODUCTION["DATABASE_URL"], **env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_label_comes_from_the_environment():
+    show = "from django.conf import settings; print(settings.OIDC_LABEL)"
+    result = run_manage("shell", "-c", show, DATABASE_URL=PRODUCTION["DATABASE_URL"], **SSO, OIDC_LABEL=" Microsoft ")
+    assert result.returncode == 0 and result.stdout.splitlines()[-1] == "Microsoft", result.stdout + result.stderr

@@ -106,6 +106,17 @@ def test_saving_checks_roles_and_the_query(cube):
     assert send(planner, "post", f"{API}/reports/", {**body, "definition": {}}).status_code == 400
 
 
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.APPROVER])
+def test_a_reader_who_saves_a_report_is_told_who_may(cube, role):
+    body = {"code": "x", "name": "X", "cube": "pl", "definition": {"query": QUERY}}
+    refused = send(login("rea", role), "post", f"{API}/reports/", body)
+    assert refused.status_code == 403
+    message = refused.json()["error"]["message"]
+    assert message.startswith("Only planners, modellers and administrators save reports;"), message
+    assert "enter values" not in message
+    assert not Report.objects.filter(code="x").exists()
+
+
 def test_dashboards_are_changed_by_modellers_only(cube):
     planner, modeller = login("pia", Role.PLANNER), login("mo", Role.MODELLER)
     listed = planner.get(f"{API}/dashboards/").json()
