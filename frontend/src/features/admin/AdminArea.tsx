@@ -7,6 +7,8 @@ import '../data/panels.css';
 import { treeRows } from '../data/tree';
 import { ErrorText, ListStatus, OutcomeText } from '../shell/feedback';
 import { useAction } from '../shell/useAction';
+import { useSession } from '../auth/useSession';
+import { mayAdminister } from '../shell/roles';
 import { UsersPanel } from './UsersPanel';
 import { ROLES, adminApi, type NewToken, type RoleName } from './adminApi';
 import {
@@ -457,6 +459,7 @@ function TokensPanel({ models }: { models: { code: string; name: string }[] }) {
 }
 
 export default function AdminArea() {
+  const roles = useSession().user?.roles ?? [];
   const [model, setModel] = useModelChoice();
   const models = useLoad((signal) => dataApi.models({ signal }), []);
   const onModel = useCallback((code: string) => setModel(code), [setModel]);
@@ -467,7 +470,7 @@ export default function AdminArea() {
       </div>
       {model && <RolesPanel key={`roles-${model}`} model={model} />}
       {model && <GrantsPanel key={`grants-${model}`} model={model} />}
-      <UsersPanel />
+      {mayAdminister(roles) && <UsersPanel />}
       <TokensPanel models={models.data ?? []} />
     </div>
   );

@@ -1,6 +1,6 @@
 // Unit test for what the session's roles let the pages offer: builders copy, branch and merge; lockers lock.
 import { describe, expect, it } from 'vitest';
-import { mayBuild, mayLock } from './roles';
+import { mayAdminister, mayBuild, mayLock } from './roles';
 
 describe('mayBuild', () => {
   it('offers copy, branch and merge to administrators and modellers only', () => {
@@ -30,5 +30,13 @@ describe('mayLock', () => {
 
   it('leaves it to the API when no role is held everywhere (roles given per model only)', () => {
     expect(mayLock([])).toBe(true);
+  });
+});
+
+describe('mayAdminister', () => {
+  it('offers user administration to administrators held everywhere only', () => {
+    expect(mayAdminister(['administrator'])).toBe(true);
+    expect(mayAdminister(['modeller', 'planner'])).toBe(false);
+    expect(mayAdminister([])).toBe(false);
   });
 });

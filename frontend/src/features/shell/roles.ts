@@ -20,3 +20,8 @@ export function mayBuild(roles: readonly string[]): boolean {
 export function mayLock(roles: readonly string[]): boolean {
   return mayAct(LOCKERS, roles);
 }
+
+/** Whether to offer administration of users (roles held everywhere only: users are not managed per model). */
+export function mayAdminister(roles: readonly string[]): boolean {
+  return roles.includes('administrator');
+}

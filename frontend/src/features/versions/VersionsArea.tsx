@@ -228,35 +228,39 @@ export default function VersionsArea() {
             </div>
           )}
           {!lock && <p className="muted small">Locking and unlocking versions is for approvers, modellers and administrators.</p>}
-          <h3>New version</h3>
-          <div className="row-inline">
-            <div className="field-inline">
-              <label htmlFor={`${id}-new-code`}>New version code</label>
-              <input id={`${id}-new-code`} type="text" value={newCode} onChange={(e) => setNewCode(e.target.value)} />
-            </div>
-            <div className="field-inline">
-              <label htmlFor={`${id}-new-name`}>New version name</label>
-              <input id={`${id}-new-name`} type="text" value={newName} onChange={(e) => setNewName(e.target.value)} />
-            </div>
-            <div className="field-inline">
-              <label htmlFor={`${id}-new-kind`}>Kind</label>
-              <select id={`${id}-new-kind`} value={newKind} onChange={(e) => setNewKind(e.target.value as VersionKind)}>
-                {KINDS.map((k) => (
-                  <option key={k.value} value={k.value}>
-                    {k.label}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <button
-              type="button"
-              className="button"
-              disabled={!newCode.trim() || !newName.trim() || busy}
-              onClick={() => void createVersion()}
-            >
-              Create version
-            </button>
-          </div>
+          {build && (
+            <>
+              <h3>New version</h3>
+              <div className="row-inline">
+                <div className="field-inline">
+                  <label htmlFor={`${id}-new-code`}>New version code</label>
+                  <input id={`${id}-new-code`} type="text" value={newCode} onChange={(e) => setNewCode(e.target.value)} />
+                </div>
+                <div className="field-inline">
+                  <label htmlFor={`${id}-new-name`}>New version name</label>
+                  <input id={`${id}-new-name`} type="text" value={newName} onChange={(e) => setNewName(e.target.value)} />
+                </div>
+                <div className="field-inline">
+                  <label htmlFor={`${id}-new-kind`}>Kind</label>
+                  <select id={`${id}-new-kind`} value={newKind} onChange={(e) => setNewKind(e.target.value as VersionKind)}>
+                    {KINDS.map((k) => (
+                      <option key={k.value} value={k.value}>
+                        {k.label}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+                <button
+                  type="button"
+                  className="button"
+                  disabled={!newCode.trim() || !newName.trim() || busy}
+                  onClick={() => void createVersion()}
+                >
+                  Create version
+                </button>
+              </div>
+            </>
+          )}
           <OutcomeText outcome={listed.outcome} />
         </section>
 
