@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.stack import processes, service_env, worker_command
+
 CHROMIUM = os.environ.get("OPENCORPO_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
     "--headless",
@@ -41,3 +43,10 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def worker(tmp_path) -> Iterator[None]:
+    """A Celery worker on the folder broker of this test run (shared with the live server) for the test."""
+    with processes((worker_command(), service_env()), log_dir=tmp_path):
+        yield

@@ -4,19 +4,19 @@ thread and the cell's marker (still there after a re-read), and a report marks i
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from opencorpo.accounts.roles import Role
 from opencorpo.core.selectors import installation_id
 from opencorpo.governance.comments import comment_add
 from opencorpo.planning import structure
 from opencorpo.planning.models import DimensionKind
-from tests.factories import PASSWORD, make_user
+from tests.e2e.helpers import TIMEOUT, cell, screenshot, sign_in
+from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +37,6 @@ LAYOUT = {
     "columns": [{"dimension": "time", "members": ["2026-01", "2026-02"], "expanded": []}],
     "filters": {"entity": "E1", "version": "budget"},
 }
-TIMEOUT = 15_000
 
 
 @pytest.fixture
@@ -60,23 +59,6 @@ def grid_page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
-
-
-def sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill("petra")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Welcome, Petra")).to_be_visible(timeout=TIMEOUT)
-
-
-def cell(page: Page, row: str, column: str) -> Locator:
-    return page.locator(f'[role="row"][data-row-key="{row}"] [role="gridcell"][data-col-key="{column}"]')
-
-
-def screenshot(page: Page, name: str) -> None:
-    if os.environ.get("OPENCORPO_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["OPENCORPO_SCREENSHOTS"], name), full_page=True)
 
 
 def test_comment_on_a_cell_from_the_side_panel(grid_page: Page, live_server, planning_model):

@@ -9,7 +9,6 @@ comment; an administrator manages tokens, roles and member grants."""
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import Iterator
 
@@ -24,8 +23,8 @@ from opencorpo.governance.approvals import approver_assign
 from opencorpo.planning import structure
 from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.models import DimensionKind
-from tests.factories import PASSWORD, make_user
-from tests.stack import processes, service_env, worker_command
+from tests.e2e.helpers import JOB_TIMEOUT, TIMEOUT, open_area, screenshot, sign_in
+from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,8 +38,6 @@ ENTITIES = [
     {"code": "E1", "name": "East one", "parent": "WORLD", "currency": "EUR"},
     {"code": "E2", "name": "East two", "parent": "WORLD", "currency": "EUR"},
 ]
-TIMEOUT = 15_000
-JOB_TIMEOUT = 90_000  # the worker starts with the test; a busy machine takes a while
 BAD = b"Account,Entity,Month,Amount\nSALES,E1,2026-01,100\nNOPE,E1,2026-01,5\nRENT,E2,2026-02,abc\n"
 GOOD = b'Account,Entity,Month,Amount\nSALES,E1,2026-01,100\nRENT,E2,2026-02,40\nSALES,E2,2026-03,"1,250.50"\n'
 
@@ -79,13 +76,6 @@ def data_page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-@pytest.fixture
-def worker(tmp_path) -> Iterator[None]:
-    """A Celery worker on the folder broker of this test run (shared with the live server) for the test."""
-    with processes((worker_command(), service_env()), log_dir=tmp_path):
-        yield
-
-
 def facts(cube) -> list[tuple[str, str, str, str, float]]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -98,21 +88,6 @@ def facts(cube) -> list[tuple[str, str, str, str, float]]:
         return cursor.fetchall()
 
 
-def sign_in(page: Page, base: str, username: str = "petra") -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    # Signed in: the shell shows who (the page may be the one the user was on before signing out).
-    expect(page.get_by_role("banner")).to_contain_text(username.title(), timeout=TIMEOUT)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def open_area(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
-    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible(timeout=TIMEOUT)
-
-
 def at(account: str, entity: str = "E1", time: str = "2026-01", version: str = "budget") -> dict[str, str]:
     return {"account": account, "entity": entity, "time": time, "version": version}
 
@@ -121,11 +96,6 @@ def choose_file(page: Page, name: str, data: bytes) -> None:
     page.get_by_label("File to import (CSV or XLSX)").set_input_files(
         {"name": name, "mimeType": "text/csv", "buffer": data}
     )
-
-
-def screenshot(page: Page, name: str) -> None:
-    if os.environ.get("OPENCORPO_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["OPENCORPO_SCREENSHOTS"], name), full_page=True)
 
 
 def test_check_reports_every_bad_row_then_an_import_runs_to_100_percent(

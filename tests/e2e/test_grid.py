@@ -4,13 +4,12 @@ paste a block from a spreadsheet, type at a total to spread it, and find out why
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Request, expect
+from playwright.sync_api import Browser, Page, Request, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from opencorpo.accounts.roles import Role
@@ -18,7 +17,8 @@ from opencorpo.core.selectors import installation_id
 from opencorpo.planning import structure
 from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.models import DimensionKind
-from tests.factories import PASSWORD, make_user
+from tests.e2e.helpers import TIMEOUT, cell, screenshot, sign_in
+from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +39,6 @@ ENTITIES = [
 ]
 MONTHS = [f"2026-{m:02d}" for m in range(1, 7)]
 LOCKED = "2026-06"
-TIMEOUT = 15_000
 
 
 @pytest.fixture
@@ -66,18 +65,6 @@ def grid_page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill("petra")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Welcome, Petra")).to_be_visible(timeout=TIMEOUT)
-
-
-def cell(page: Page, row: str, column: str) -> Locator:
-    return page.locator(f'[role="row"][data-row-key="{row}"] [role="gridcell"][data-col-key="{column}"]')
-
-
 def open_grid(page: Page, base: str) -> None:
     """From the shell to the cube's grid, then months on the columns and East one as the entity."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Planning", exact=True).click()
@@ -90,11 +77,6 @@ def open_grid(page: Page, base: str) -> None:
     page.keyboard.press("Escape")
     expect(grid).to_have_attribute("aria-colcount", str(1 + len(MONTHS)), timeout=TIMEOUT)  # row headers + months
     expect(cell(page, "SALES", "2026-01")).not_to_have_attribute("aria-readonly", "true")
-
-
-def screenshot(page: Page, name: str) -> None:
-    if os.environ.get("OPENCORPO_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["OPENCORPO_SCREENSHOTS"], name), full_page=True)
 
 
 def test_edit_paste_spread_and_a_locked_period(grid_page: Page, live_server, planning_model):

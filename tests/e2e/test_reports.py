@@ -12,13 +12,11 @@ from opencorpo.accounts.roles import Role
 from opencorpo.planning import structure
 from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.models import DimensionKind
-from tests.factories import PASSWORD, make_user
+from tests.e2e.helpers import JOB_TIMEOUT, TIMEOUT, open_area, sign_in
+from tests.factories import make_user
 from tests.planning.conftest import ACCOUNTS, ENTITIES
-from tests.stack import processes, service_env, worker_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-TIMEOUT = 15_000
-JOB_TIMEOUT = 90_000  # the worker starts with the test; a busy machine takes a while
 BUDGET = {"SALES": 1000.0, "DISC": 50.0, "RENT": 200.0, "WAGES": 400.0}
 ACTUAL = {"SALES": 1200.0, "DISC": 50.0, "RENT": 200.0, "WAGES": 450.0}  # revenue +200, costs +50
 
@@ -51,13 +49,9 @@ def reports_page(browser: Browser) -> Iterator[Page]:
 
 def test_budget_vs_actual_and_its_variance_bridge(reports_page: Page, live_server, reports_model):
     page = reports_page
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Username").fill("petra")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Welcome, Petra")).to_be_visible(timeout=TIMEOUT)
+    sign_in(page, live_server.url)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports", exact=True).click()
+    open_area(page, "Reports")
     page.get_by_role("link", name="Budget vs actual").click()
     table = page.get_by_role("table", name="Budget vs actual")
     expect(table).to_be_visible(timeout=TIMEOUT)
@@ -78,23 +72,12 @@ def test_budget_vs_actual_and_its_variance_bridge(reports_page: Page, live_serve
     expect(labels.filter(has_text="500").first).to_be_visible()  # actual NI: (1200 − 50) − (200 + 450)
 
 
-@pytest.fixture
-def worker(tmp_path) -> Iterator[None]:
-    """A Celery worker on the folder broker of this test run (shared with the live server)."""
-    with processes((worker_command(), service_env()), log_dir=tmp_path):
-        yield
-
-
 def test_a_report_exports_as_a_job_with_a_progress_bar_and_downloads_its_file(
     reports_page: Page, live_server, reports_model, worker
 ):
     page = reports_page
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Username").fill("petra")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Welcome, Petra")).to_be_visible(timeout=TIMEOUT)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports", exact=True).click()
+    sign_in(page, live_server.url)
+    open_area(page, "Reports")
     page.get_by_role("link", name="Budget vs actual").click()
     expect(page.get_by_role("table", name="Budget vs actual")).to_be_visible(timeout=TIMEOUT)
 

@@ -24,8 +24,8 @@ from opencorpo.planning import structure
 from opencorpo.planning.cells import CellWrite, cells_write
 from opencorpo.planning.models import Cube, DimensionKind, Member
 from opencorpo.reports.models import Report
-from tests.factories import PASSWORD, make_user
-from tests.stack import processes, service_env, worker_command
+from tests.e2e.helpers import JOB_TIMEOUT, TIMEOUT, open_area, sign_in
+from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,8 +45,6 @@ FACTS = {
     "NORTH": {"budget": {"SALES": 1000, "RENT": 400}, "actual": {"SALES": 1200, "RENT": 450}},
     "SOUTH": {"budget": {"SALES": 70707, "RENT": 30303}, "actual": {"SALES": 91919, "RENT": 43434}},
 }
-TIMEOUT = 15_000
-JOB_TIMEOUT = 90_000  # the worker starts with the test; a busy machine takes a while
 HIDDEN_MEMBERS = re.compile(r"(?<![A-Za-z])(south|world)(?![A-Za-z])", re.IGNORECASE)
 
 # Everything a page shows or carries: its address, text (options, SVG labels and hidden parts included),
@@ -149,28 +147,8 @@ def restricted_page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-@pytest.fixture
-def worker(tmp_path) -> Iterator[None]:
-    """A Celery worker on the folder broker of this test run (shared with the live server) for the test."""
-    with processes((worker_command(), service_env()), log_dir=tmp_path):
-        yield
-
-
 def answer_of(path: str, method: str = "POST") -> Callable[[Response], bool]:
     return lambda response: response.request.method == method and response.url.split("?")[0].endswith(path)
-
-
-def sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill("petra")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Welcome, Petra")).to_be_visible(timeout=TIMEOUT)
-
-
-def open_area(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
-    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible(timeout=TIMEOUT)
 
 
 def expect_options(page: Page, label: str, options: list[str]) -> None:

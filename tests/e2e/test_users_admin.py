@@ -6,7 +6,6 @@ locked out by five failed sign-ins is shown as such, and the administrator's Unl
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -14,11 +13,11 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, Page, expect
 
 from opencorpo.accounts.roles import Role
+from tests.e2e.helpers import TIMEOUT, screenshot, sign_in
 from tests.factories import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TIMEOUT = 15_000
 NORA_PASSWORD = "Quarterly-ledger-4471"
 FAILURE_LIMIT = 5  # settings.AXES_FAILURE_LIMIT: the fifth failed sign-in locks the user out
 
@@ -36,16 +35,6 @@ def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
     yield open_page
     for context in contexts:
         context.close()
-
-
-def sign_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    # Signed in: the shell shows who.
-    expect(page.get_by_role("banner")).to_contain_text(username.title(), timeout=TIMEOUT)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def refused_sign_in(page: Page, username: str, password: str) -> tuple[int, str]:
@@ -67,11 +56,6 @@ def users_panel(page: Page, base: str) -> Page:
     panel = page.get_by_role("region", name="Users", exact=True)
     expect(panel.get_by_role("table", name="Users")).to_be_visible(timeout=TIMEOUT)
     return panel
-
-
-def screenshot(page: Page, name: str) -> None:
-    if os.environ.get("OPENCORPO_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["OPENCORPO_SCREENSHOTS"], name), full_page=True)
 
 
 def test_a_new_user_signs_in_until_the_administrator_deactivates_her(new_page, live_server):
