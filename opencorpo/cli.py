@@ -172,7 +172,7 @@ def _demo_passwords(folder: Path) -> dict[str, str]:
 
     path = folder / "demo-users.json"
     passwords: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    for username, _ in DEMO_USERS.values():
+    for _, username, _ in DEMO_USERS:
         passwords.setdefault(username, secrets.token_urlsafe(9))
     path.write_text(json.dumps(passwords, indent=2))
     path.chmod(0o600)
@@ -267,7 +267,8 @@ def _banner(base: str, passwords: dict[str, str], outcome: str, ready: bool) -> 
         f"  Demo load:  {outcome}",
         "  Users (role: username / password):",
     ]
-    lines += [f"    {role.value:<14} {name} / {passwords[name]}" for role, (name, _) in DEMO_USERS.items()]
+    lines += [f"    {role.value:<14} {name} / {passwords[name]}" for role, name, _ in DEMO_USERS]
+    lines += ["    (eu-planner reads and writes Europe only: member-level access.)"]
     lines += ["Press Ctrl-C to stop every process this command started.", ""]
     print("\n".join(lines), flush=True)
 

@@ -8,13 +8,16 @@ from django.db import transaction
 
 from opencorpo.accounts.roles import Role
 
-DEMO_USERS = {
-    Role.ADMINISTRATOR: ("admin", "Ada Admin"),
-    Role.MODELLER: ("modeller", "Max Modeller"),
-    Role.PLANNER: ("planner", "Pia Planner"),
-    Role.APPROVER: ("approver", "Arne Approver"),
-    Role.VIEWER: ("viewer", "Vera Viewer"),
-}
+# (role held everywhere, username, full name): one user per role, and a planner whose grants limit them to Europe
+# (opencorpo/demo/company.py gives the grant), to show member-level access.
+DEMO_USERS: list[tuple[Role, str, str]] = [
+    (Role.ADMINISTRATOR, "admin", "Ada Admin"),
+    (Role.MODELLER, "modeller", "Max Modeller"),
+    (Role.PLANNER, "planner", "Pia Planner"),
+    (Role.APPROVER, "approver", "Arne Approver"),
+    (Role.VIEWER, "viewer", "Vera Viewer"),
+    (Role.PLANNER, "eu-planner", "Emil Europe"),
+]
 
 
 def roles_ensure() -> dict[str, int]:
@@ -24,11 +27,11 @@ def roles_ensure() -> dict[str, int]:
 
 @transaction.atomic
 def demo_users_ensure(*, password_hashes: dict[str, str] | None = None) -> list[str]:
-    """Create one demo user per role (idempotent); set a password only from a given hash, never in clear."""
+    """Create the demo users (idempotent); set a password only from a given hash, never in clear."""
     user_model = get_user_model()
     group_ids = roles_ensure()
     created = []
-    for role, (username, full_name) in DEMO_USERS.items():
+    for role, username, full_name in DEMO_USERS:
         first, last = full_name.split(" ", 1)
         user, was_created = user_model.objects.get_or_create(
             username=username,

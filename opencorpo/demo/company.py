@@ -7,8 +7,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from opencorpo.accounts.grants import grant_set
+from opencorpo.accounts.models import Access
 from opencorpo.demo.chart import FORMULAS, PRODUCT_LINES, accounts, entities, products
 from opencorpo.planning import structure
 from opencorpo.planning.allocations import allocation_create, allocation_run
@@ -20,6 +23,7 @@ from opencorpo.planning.versioning import version_branch
 
 MODEL_CODE = "demo"
 CUBE_CODE = "finance"
+RESTRICTED_PLANNER = "eu-planner"  # a demo user (accounts.services.DEMO_USERS) limited to Europe
 SEED = 2026
 FIRST_ACTUAL = (2023, 11)
 LAST_ACTUAL = (2026, 10)
@@ -105,7 +109,15 @@ def demo_company_load(progress: Progress) -> dict[str, Any]:
     rates_set(model=model, rows=list(_rates(model)))
     _allocate(cube)
     _what_if(cube)
+    _restricted_planner(model)
     return {"model": MODEL_CODE, "created": True, "facts": len(rows), "batch": load["batch"]}
+
+
+def _restricted_planner(model: Model) -> None:
+    """The demo's `eu-planner` reads and writes Europe only (once the demo.load job has made the demo users)."""
+    if get_user_model().objects.filter(username=RESTRICTED_PLANNER).exists():
+        grant = {"dimension": "entity", "member": "EU", "access": Access.WRITE}
+        grant_set(model=model, **grant, user=RESTRICTED_PLANNER, group=None)
 
 
 PRICES = {"P-PUMP": 2_400.0, "P-VALV": 650.0, "P-COMP": 5_200.0}  # per unit, in EUR

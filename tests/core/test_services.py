@@ -110,7 +110,7 @@ def test_the_demo_load_creates_one_user_per_role_and_is_idempotent():
     job_run(str(job.pk))
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
-    assert sorted(job.result["users_created"]) == ["admin", "approver", "modeller", "planner", "viewer"]
+    assert sorted(job.result["users_created"]) == ["admin", "approver", "eu-planner", "modeller", "planner", "viewer"]
     again = job_submit(kind="demo.load", check_permission=False)
     job_run(str(again.pk))
     again.refresh_from_db()

@@ -144,3 +144,27 @@ def test_driver_formulas_allocation_rates_and_the_what_if_branch(demo):
     prices = [c for c in diff["cells"] if c["coordinate"]["account"] == "PRICE"]
     assert prices and all(c["after"] == pytest.approx(c["before"] * 1.03, abs=0.006) for c in prices)
     assert total(demo, "4000", "price-up") == pytest.approx(total(demo, "4000", "budget") * 1.03, rel=1e-3)
+
+
+def test_the_demo_eu_planner_reads_and_writes_europe_only(db):
+    from django.contrib.auth import get_user_model
+
+    from opencorpo.accounts.services import demo_users_ensure
+
+    demo_users_ensure()
+    demo_company_load(lambda percent, message: None)
+    cube = Cube.objects.get(model__code="demo", code="finance")
+    planner = get_user_model().objects.get(username="eu-planner")
+    query = GridQuery(
+        rows=(Selection("entity", descendants_of="GROUP"),),
+        columns=(Selection("time", members=("2026-01",)),),
+        filters={"account": "5000", "version": "budget", "product": "P-PUMP"},
+    )
+    seen = {h[0]["code"] for h in grid_read(cube=cube, query=query, user=planner)["rows"]["headers"]}
+    entities = Member.objects.filter(dimension__model__code="demo", dimension__kind=DimensionKind.ENTITY)
+    parent_of = {m.code: m.parent.code if m.parent else None for m in entities.select_related("parent")}
+
+    def in_europe(code: str | None) -> bool:
+        return code is not None and (code == "EU" or in_europe(parent_of[code]))
+
+    assert seen == {code for code in parent_of if in_europe(code)}  # Europe and all below it, nothing else

@@ -87,8 +87,8 @@ def test_demo_runs_serves_a_job_through_its_worker_stops_on_ctrl_c_and_reuses_it
     try:
         text = demo.banner()
         assert "Demo load:  succeeded" in text and "(ready)" in text
-        passwords = dict(re.findall(r"^\s+\w+\s+(\w+) / (\S+)$", text, re.MULTILINE))
-        assert set(passwords) == {"admin", "modeller", "planner", "approver", "viewer"}
+        passwords = dict(re.findall(r"^\s+\w+\s+([\w-]+) / (\S+)$", text, re.MULTILINE))
+        assert set(passwords) == {"admin", "modeller", "planner", "approver", "viewer", "eu-planner"}
         web = Browserless(f"http://127.0.0.1:{web_port}")
         status, ready = web.request("GET", "/readyz")
         assert status == 200 and all(check["ok"] for check in ready["checks"].values())
