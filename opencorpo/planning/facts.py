@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -29,6 +30,12 @@ def needed_leaves(context: CubeContext, axis: Axis, extra: tuple[int, ...] = ())
     return leaves
 
 
+def _in_set(slot: str) -> str:
+    """A condition "slot is one of a list parameter". The cast matters: psycopg sends a list of small ids as
+    smallint[], and a bigint column compared with = ANY(smallint[]) is filtered about ten times slower."""
+    return f"{slot} = ANY(%s::bigint[])"
+
+
 def facts_from_database(
     context: CubeContext, axes: list[Axis], extra: dict[str, tuple[int, ...]]
 ) -> tuple[Facts, CubeShape]:
@@ -38,7 +45,7 @@ def facts_from_database(
     conditions: list[str] = ["cube_id = %s"]
     params: list[Any] = [context.cube.pk]
     for axis in axes:
-        conditions.append(f"{context.info(axis.dimension).slot} = ANY(%s)")
+        conditions.append(_in_set(context.info(axis.dimension).slot))
         params.append(sorted(needed_leaves(context, axis, extra.get(axis.dimension, ()))))
     slots = [info.slot for info in context.dimensions]
     with connection.cursor() as cursor:
@@ -123,9 +130,23 @@ def _mappable(context: CubeContext, info: Any, axis: Axis, extra: dict[str, tupl
     )
 
 
-def row_versions_of(cube_id: int, keys: list[dict[str, int]]) -> dict[tuple[int, ...], int]:
-    """Row versions of the given leaf cells (slot → member id), for optimistic concurrency in the grid."""
-    from opencorpo.planning.changes import cells_read
+def row_versions_in(cube_id: int, members: dict[str, Sequence[int]]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Row versions of the facts whose every slot holds one of the given members (slot → member ids; a slot not
+    named holds 0), for optimistic concurrency in the grid: each named slot's column and the row versions, from one
+    query filtering each slot by a set (a cell without a fact is not returned: its row version is 0)."""
+    from django.db import connection
 
-    cells = cells_read(cube_id, (tuple(key.get(slot, 0) for slot in FACT_SLOTS) for key in keys))  # type: ignore[misc]
-    return {cell: version for cell, (_, version) in cells.items()}
+    varying = [slot for slot in FACT_SLOTS if len(members.get(slot, ())) > 1]  # the others need not be sent back
+    conditions = ["cube_id = %s"]
+    params: list[Any] = [cube_id]
+    for slot in FACT_SLOTS:  # every slot as "= ANY" (a plain "= 0" can steer the planner to a full index scan)
+        conditions.append(_in_set(slot))
+        params.append([int(m) for m in members.get(slot, (0,))])
+    # One row of arrays (aggregated in one pass, so in the same order), not 50,000 rows of tuples to build.
+    arrays = ", ".join(f"array_agg({column})" for column in [*varying, "row_version"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {arrays} FROM planning_fact WHERE {' AND '.join(conditions)}", params)
+        found = [np.array(column or (), dtype=np.int64) for column in cursor.fetchone()]
+    columns = {slot: np.full(len(found[-1]), int(ids[0]), dtype=np.int64) for slot, ids in members.items() if ids}
+    columns.update(zip(varying, found, strict=False))
+    return columns, found[-1]

@@ -20,9 +20,9 @@ from opencorpo.engine.variance import variance_arrays
 from opencorpo.planning.context import CubeContext, DimensionInfo, cube_context, cube_versions
 from opencorpo.planning.currency import difference_account, facts_in_currency
 from opencorpo.planning.errors import InvalidQuery, UnknownObject
-from opencorpo.planning.facts import facts_from_database, facts_from_snapshot, row_versions_of
-from opencorpo.planning.frozen import frozen_cells, frozen_key
-from opencorpo.planning.models import FACT_SLOTS, Cube, DimensionKind
+from opencorpo.planning.facts import facts_from_database, facts_from_snapshot, row_versions_in
+from opencorpo.planning.frozen import frozen_cells
+from opencorpo.planning.models import Cube, DimensionKind
 from opencorpo.planning.readcache import cache_key
 from opencorpo.planning.snapshots import (
     delta_rows,
@@ -218,31 +218,17 @@ def _header(info: DimensionInfo, member_id: int) -> dict[str, Any]:
 
 
 def _axis_block(context: CubeContext, axes: list[Axis]) -> dict[str, Any]:
-    infos = [context.info(a.dimension) for a in axes]
+    per_member = [  # each member's header computed once, copied into every position it appears at
+        [_header(context.info(a.dimension), member_id) for member_id in a.members] for a in axes
+    ]
     return {
         "dimensions": [a.dimension for a in axes],
-        "headers": [
-            [_header(info, member_id) for info, member_id in zip(infos, combo, strict=True)]
-            for combo in itertools.product(*(a.members for a in axes))
-        ],
+        "headers": [[dict(header) for header in combo] for combo in itertools.product(*per_member)],
     }
 
 
 def _json_matrix(matrix: np.ndarray) -> list[list[float | None]]:
     return [[None if math.isnan(v) else v for v in row] for row in matrix.tolist()]
-
-
-def _cell_members(context: CubeContext, rows: list[Axis], columns: list[Axis], filters: list[Axis]):  # type: ignore[no-untyped-def]
-    fixed = {a.dimension: a.members[0] for a in filters}
-    for row in itertools.product(*(a.members for a in rows)):
-        yield [
-            {
-                **fixed,
-                **dict(zip([a.dimension for a in rows], row, strict=True)),
-                **dict(zip([a.dimension for a in columns], column, strict=True)),
-            }
-            for column in itertools.product(*(a.members for a in columns))
-        ]
 
 
 REASONS = ("locked", "no_access", "calculated", "total")  # why a cell is read-only, strongest first
@@ -251,8 +237,9 @@ REASONS = ("locked", "no_access", "calculated", "total")  # why a cell is read-o
 def _editability(
     context: CubeContext, visible: Visible, rows: list[Axis], columns: list[Axis], filters: list[Axis]
 ) -> tuple[list[list[bool]], list[list[int | None]], list[list[str | None]]]:
-    """Which cells take input (leaf in every dimension, not calculated, open, writable), with their row versions
-    and, for the others, why not (one of REASONS)."""
+    """Which cells take input (leaf in every dimension, not calculated, open, writable, not frozen), with their row
+    versions and, for the others, why not (one of REASONS, or "approval"). Computed per axis member, then
+    broadcast over the grid: no per-cell Python work."""
 
     def rank(axis: Axis) -> np.ndarray:  # per member: 0 = open, else 1 + the index of its strongest reason
         info = context.info(axis.dimension)
@@ -286,35 +273,69 @@ def _editability(
     cell_rank = strongest(combined_rank(rows)[:, None], combined_rank(columns)[None, :])
     cell_rank = strongest(cell_rank, np.full_like(cell_rank, fixed_rank))
     grid = cell_rank == 0
-    reasons = [[None if r == 0 else REASONS[r - 1] for r in row] for row in cell_rank.tolist()]
-    slot_of = {info.dimension.code: info.slot for info in context.dimensions}
-    row_combos = list(itertools.product(*(a.members for a in rows)))
-    column_combos = list(itertools.product(*(a.members for a in columns)))
-    fixed = {slot_of[a.dimension]: a.members[0] for a in filters}
-    cells = [
-        (
-            r,
-            c,
-            {
-                **fixed,
-                **{slot_of[a.dimension]: m for a, m in zip(rows, row_combos[r], strict=True)},
-                **{slot_of[a.dimension]: m for a, m in zip(columns, column_combos[c], strict=True)},
-            },
-        )
-        for r, c in zip(*np.nonzero(grid), strict=True)
-    ]
+    reasons = np.array([None, *REASONS], dtype=object)[cell_rank]
+    members = _cell_coordinates(rows, columns, filters)
     frozen = frozen_cells(context, visible.user)
-    if frozen:  # units in the approval workflow: read-only to all but administrators
-        for r, c, key in cells:
-            if frozen_key(context, frozen, tuple(key.get(slot, 0) for slot in FACT_SLOTS)):
-                grid[r, c] = False
-                reasons[r][c] = "approval"
-        cells = [(r, c, key) for r, c, key in cells if grid[r, c]]
-    found = row_versions_of(context.cube.pk, [key for _, _, key in cells])
-    versions: list[list[int | None]] = [[None] * grid.shape[1] for _ in range(grid.shape[0])]
-    for r, c, key in cells:
-        versions[r][c] = found.get(tuple(key.get(slot, 0) for slot in FACT_SLOTS), 0)
-    return grid.tolist(), versions, reasons
+    if frozen and grid.any():  # units in the approval workflow: read-only to all but administrators
+        held = _frozen_mask(context, frozen, members) & grid
+        reasons[held] = "approval"
+        grid &= ~held
+    versions = _row_versions(context, members, grid).astype(object)  # Python ints, and None where read-only
+    versions[~grid] = None
+    return grid.tolist(), versions.tolist(), reasons.tolist()
+
+
+def _axis_positions(axes: list[Axis]) -> list[np.ndarray]:
+    """Per dimension of one grid axis, its member at each position along the axis (positions are the product of
+    the dimensions' members, the first dimension outermost, as in the headers)."""
+    sizes = [len(a.members) for a in axes]
+    return [
+        np.tile(np.repeat(np.asarray(a.members, dtype=np.int64), math.prod(sizes[i + 1 :])), math.prod(sizes[:i]))
+        for i, a in enumerate(axes)
+    ]
+
+
+def _cell_coordinates(rows: list[Axis], columns: list[Axis], filters: list[Axis]) -> dict[str, np.ndarray]:
+    """Dimension → the member of every cell, as an array that broadcasts to the grid's (rows, columns) shape."""
+    coordinates = {a.dimension: np.array([[a.members[0]]], dtype=np.int64) for a in filters}
+    for axis, along in zip(rows, _axis_positions(rows), strict=True):
+        coordinates[axis.dimension] = along[:, None]
+    for axis, along in zip(columns, _axis_positions(columns), strict=True):
+        coordinates[axis.dimension] = along[None, :]
+    return coordinates
+
+
+def _frozen_mask(context: CubeContext, frozen: dict[int, set[int]], members: dict[str, np.ndarray]) -> np.ndarray:
+    """The cells of units frozen by the approval workflow (frozen_key, for the whole grid at once)."""
+    version, entity = context.of_kind(DimensionKind.VERSION), context.of_kind(DimensionKind.ENTITY)
+    assert version is not None and entity is not None  # frozen units need both
+    versions, entities = members[version.dimension.code], members[entity.dimension.code]
+    mask = np.zeros(np.broadcast_shapes(versions.shape, entities.shape), dtype=bool)
+    for version_id, leaves in frozen.items():
+        mask |= (versions == version_id) & np.isin(entities, np.fromiter(leaves, dtype=np.int64, count=len(leaves)))
+    return mask
+
+
+def _row_versions(context: CubeContext, members: dict[str, np.ndarray], grid: np.ndarray) -> np.ndarray:
+    """The row version of every editable cell's fact (0 where it has none; other cells are left at 0): the facts
+    under the editable members of each dimension in one query, matched to the cells by a mixed-radix key."""
+    versions = np.zeros(grid.shape, dtype=np.int64)
+    if not grid.any():
+        return versions
+    slot_of = {info.dimension.code: info.slot for info in context.dimensions}
+    wanted = {code: np.unique(np.broadcast_to(cell, grid.shape)[grid]) for code, cell in members.items()}
+    columns, found = row_versions_in(context.cube.pk, {slot_of[code]: ids.tolist() for code, ids in wanted.items()})
+    if not len(found):
+        return versions
+    cell_keys = np.zeros(grid.shape, dtype=np.int64)
+    fact_keys = np.zeros(len(found), dtype=np.int64)
+    for code, ids in wanted.items():  # each member's index among the wanted ones, one digit of the key
+        cell_keys = cell_keys * len(ids) + np.minimum(np.searchsorted(ids, members[code]), len(ids) - 1)
+        fact_keys = fact_keys * len(ids) + np.searchsorted(ids, columns[slot_of[code]])
+    order = np.argsort(fact_keys)
+    fact_keys, found = fact_keys[order], found[order]
+    at = np.minimum(np.searchsorted(fact_keys, cell_keys), len(fact_keys) - 1)
+    return np.where(fact_keys[at] == cell_keys, found[at], 0)
 
 
 def _variance(
@@ -338,9 +359,9 @@ def _variance(
     signs = np.zeros(shape2d)
     account = context.of_kind(DimensionKind.ACCOUNT)
     if account is not None:
-        for r, row in enumerate(_cell_members(context, strip[0], strip[1], strip[2])):
-            for c, cell in enumerate(row):
-                signs[r, c] = context.polarity_sign(cell[account.dimension.code])
+        accounts = np.broadcast_to(_cell_coordinates(*strip)[account.dimension.code], shape2d)
+        unique, inverse = np.unique(accounts, return_inverse=True)
+        signs = np.array([context.polarity_sign(int(m)) for m in unique], dtype=np.float64)[inverse].reshape(shape2d)
     absolute, percent, favourable = variance_arrays(actual, reference, signs)
     return {
         "version": pair[0],
