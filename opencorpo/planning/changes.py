@@ -143,7 +143,7 @@ def cells_read(cube_id: int, keys: Iterable[Key]) -> dict[Key, tuple[float, int]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {SLOTS}, value, row_version FROM planning_fact WHERE cube_id = %s AND "
-            + " AND ".join(f"{slot} = ANY(%s)" for slot in FACT_SLOTS),
+            + " AND ".join(f"{slot} = ANY(%s::bigint[])" for slot in FACT_SLOTS),
             [cube_id, *members],
         )
         return {cell: (row[8], row[9]) for row in cursor.fetchall() if (cell := tuple(row[:8])) in wanted}

@@ -105,10 +105,12 @@ def _plan(context: CubeContext, query: GridQuery, visible: Visible) -> tuple[lis
         filters.append(Axis(code, (visible.id_of(info, member),)))
     for info in context.dimensions:
         if info.dimension.code not in seen:
-            roots = info.hierarchy.roots()
-            if len(roots) != 1 or not visible.readable(info, roots[0]):
+            # Left out: its one top member — for a reader limited to one subtree, the top of what they may read
+            # (a report over "the company" shows a region's planner their region, never a total they may not see).
+            tops = visible.tops(info)
+            if len(tops) != 1:
                 raise InvalidQuery(f"Choose a member of {info.dimension.code!r} (rows, columns or filters).")
-            filters.append(Axis(info.dimension.code, (roots[0],)))
+            filters.append(Axis(info.dimension.code, (tops[0],)))
     if not rows or not columns:
         raise InvalidQuery("Put at least one dimension on rows and one on columns.")
     return rows, columns, filters
@@ -209,12 +211,15 @@ def _facts(
 
 def _header(info: DimensionInfo, member_id: int) -> dict[str, Any]:
     member = info.members[member_id]
-    return {
+    header = {
         "code": member.code,
         "name": member.name,
         "level": info.hierarchy.level(member_id),
         "has_children": not info.hierarchy.is_leaf(member_id),
     }
+    if info.dimension.kind == DimensionKind.ACCOUNT and member.number_format:
+        header["number_format"] = member.number_format  # how readers show its numbers (an Excel pattern)
+    return header
 
 
 def _axis_block(context: CubeContext, axes: list[Axis]) -> dict[str, Any]:

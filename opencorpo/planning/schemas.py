@@ -13,6 +13,7 @@ class HeaderSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     level = serializers.IntegerField(help_text="Depth in the hierarchy; 0 for a top member.")
     has_children = serializers.BooleanField()
+    number_format = serializers.CharField(required=False, help_text="An account's Excel number pattern, if it has one.")
 
 
 class AxisBlockSerializer(serializers.Serializer[Any]):

@@ -38,6 +38,19 @@ class Visible:
             raise UnknownObject(f"Dimension {info.dimension.code!r} has no member {code!r}.")
         return member_id
 
+    def tops(self, info: DimensionInfo) -> list[int]:
+        """The top members of what the reader sees, in hierarchy order: readable members whose parent is not (the
+        roots, for a reader who may read everything)."""
+        found: list[int] = []
+        pending = list(info.hierarchy.roots())
+        while pending:
+            member_id = pending.pop(0)
+            if self.readable(info, member_id):
+                found.append(member_id)
+            else:
+                pending[0:0] = info.hierarchy.children(member_id)
+        return found
+
     def only_readable(self, info: DimensionInfo, member_ids: list[int]) -> list[int]:
         return [m for m in member_ids if self.readable(info, m)]
 

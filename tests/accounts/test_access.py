@@ -215,3 +215,25 @@ def test_administrators_manage_grants_through_the_api(filled):
     planner.force_login(make_user("pat", Role.PLANNER))
     assert planner.get("/api/v1/models/acme/grants/").status_code == 403
     assert admin.delete(f"/api/v1/models/acme/grants/{created.json()['id']}").status_code == 204
+
+
+def test_a_dimension_left_out_reads_as_the_top_of_what_the_reader_sees(filled):
+    """A query that names no entity reads the whole company for an administrator, the reader's own region for a
+    planner limited to it, and is refused (naming nothing hidden) for a reader of two separate subtrees."""
+    query = GridQuery(
+        rows=(Selection("account", members=("SALES",)),),
+        columns=(Selection("version", members=("budget",)),),
+        filters={"time": "2026-01"},
+    )
+    east = make_user("east", Role.PLANNER)
+    grant(filled, east, "entity", "EAST", "write")
+    everything = grid_read(cube=filled, query=query, user=None)
+    mine = grid_read(cube=filled, query=query, user=east)
+    assert everything["filters"]["entity"]["code"] == "WORLD" and everything["values"] == [[1.0 + 2.0 + 3.0]]
+    assert mine["filters"]["entity"]["code"] == "EAST" and mine["values"] == [[1.0 + 2.0]]  # E1 + E2, not W1
+    split = make_user("split", Role.PLANNER)
+    grant(filled, split, "entity", "E1", "read")
+    grant(filled, split, "entity", "W1", "read")
+    with pytest.raises(InvalidQuery, match="Choose a member of 'entity'") as refused:
+        grid_read(cube=filled, query=query, user=split)
+    assert "WORLD" not in str(refused.value) and "E2" not in str(refused.value)

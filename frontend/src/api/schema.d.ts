@@ -1300,6 +1300,8 @@ export interface components {
             /** @description Depth in the hierarchy; 0 for a top member. */
             level: number;
             has_children: boolean;
+            /** @description An account's Excel number pattern, if it has one. */
+            number_format?: string;
         };
         ImportBatch: {
             /** Format: uuid */

@@ -19,6 +19,8 @@ export interface Header {
   name: string;
   level: number;
   has_children: boolean;
+  /** An account's Excel number pattern, when it has one. */
+  number_format?: string;
 }
 
 export interface AxisBlock {

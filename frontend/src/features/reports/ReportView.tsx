@@ -3,6 +3,8 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { commentCount, commentLabel } from '../grid/comments';
+import { formatValue } from '../grid/numbers';
+import { patternOf } from './builders';
 import { rollingTable, varianceTable } from './builders';
 import { Chart } from './Chart';
 import { dataApi } from '../data/dataApi';
@@ -16,7 +18,9 @@ import './reports.css';
 
 const fmt = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const pct = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
-const num = (v: number | null | undefined) => (v === null || v === undefined ? '' : fmt.format(v));
+/** A report number: by its account's pattern when the answer gives one, else in whole units. */
+const num = (v: number | null | undefined, pattern = '') =>
+  v === null || v === undefined ? '' : pattern ? formatValue(v, navigator.language, pattern) : fmt.format(v);
 
 type State = { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'loaded'; report: Report; answer: GridAnswer };
 
@@ -91,7 +95,7 @@ export function ReportBody({ report, answer, height }: { report: Report; answer:
               <th style={{ paddingLeft: `${row.level * 0.8 + 0.4}rem` }}>{row.label}</th>
               {row.values.map((v, i) => (
                 <Cell key={i} answer={answer} row={r} column={table.periods[i]!.column}>
-                  {num(v)}
+                  {num(v, patternOf(answer, r))}
                 </Cell>
               ))}
             </tr>
@@ -137,13 +141,13 @@ export function ReportBody({ report, answer, height }: { report: Report; answer:
                 const tone = c.favourable === null ? '' : c.favourable ? 'favourable' : 'unfavourable';
                 return [
                   <Cell key={`a${i}`} answer={answer} row={r} column={column(i, table.version)}>
-                    {num(c.actual)}
+                    {num(c.actual, patternOf(answer, r))}
                   </Cell>,
                   <Cell key={`b${i}`} answer={answer} row={r} column={column(i, table.reference)}>
-                    {num(c.reference)}
+                    {num(c.reference, patternOf(answer, r))}
                   </Cell>,
                   <td key={`c${i}`} className={tone}>
-                    {num(c.absolute)}
+                    {num(c.absolute, patternOf(answer, r))}
                   </td>,
                   <td key={`d${i}`} className={tone}>
                     {c.percent === null ? '' : `${pct.format(c.percent)} %`}
@@ -172,7 +176,7 @@ export function ReportBody({ report, answer, height }: { report: Report; answer:
             <th>{h.map((x) => x.name).join(' · ')}</th>
             {(answer.values[r] ?? []).map((v, c) => (
               <Cell key={c} answer={answer} row={r} column={c}>
-                {num(v)}
+                {num(v, patternOf(answer, r, c))}
               </Cell>
             ))}
           </tr>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heatmapCells, rollingTable, varianceTable, waterfall, waterfallFromAnswer } from './builders';
+import { heatmapCells, patternOf, rollingTable, varianceTable, waterfall, waterfallFromAnswer } from './builders';
 import type { GridAnswer, Header } from './types';
 
 const h = (code: string, level = 0): Header => ({ code, name: code, level, has_children: false });
@@ -120,5 +120,23 @@ describe('tables', () => {
     const table = rollingTable(answer, 'actual', 'budget', 'Q1');
     expect(table.periods.map((p) => p.source)).toEqual(['actual', 'budget']);
     expect(table.rows[0]!.values).toEqual([11, 20]);
+  });
+});
+
+describe('patternOf', () => {
+  it('takes the number pattern of the account on the row, the column or in the filters', () => {
+    const pct = { ...h('GM_PCT'), number_format: '0.0' };
+    const answer: GridAnswer = {
+      cube: 'pl',
+      rows: { dimensions: ['account'], headers: [[{ ...h('REV'), number_format: '#,##0' }], [pct], [h('NOTE')]] },
+      columns: { dimensions: ['version'], headers: [[h('actual')]] },
+      filters: {},
+      values: [[1], [2], [3]],
+    };
+    expect(patternOf(answer, 0)).toBe('#,##0');
+    expect(patternOf(answer, 1, 0)).toBe('0.0');
+    expect(patternOf(answer, 2)).toBe('');
+    const filtered: GridAnswer = { ...answer, rows: { dimensions: ['entity'], headers: [[h('E1')]] }, filters: { account: pct } };
+    expect(patternOf(filtered, 0, 0)).toBe('0.0');
   });
 });

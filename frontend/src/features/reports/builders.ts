@@ -168,3 +168,9 @@ export function seriesByColumn(answer: GridAnswer): { categories: string[]; seri
     series: answer.columns.headers.map((h, c) => ({ name: label(h), data: answer.values.map((row) => row[c] ?? null) })),
   };
 }
+
+/** The number pattern of an answer's cell: that of the account on its row, its column or in the filters ('' if none). */
+export function patternOf(answer: GridAnswer, row: number, column = -1): string {
+  const headers = [...(answer.rows.headers[row] ?? []), ...(answer.columns.headers[column] ?? []), ...Object.values(answer.filters)];
+  return headers.find((h) => h.number_format)?.number_format ?? '';
+}
