@@ -229,10 +229,10 @@ def user_from_claims(claims: dict[str, Any]) -> tuple[Any, list[str] | None, boo
 
 def next_checked(value: str | None) -> str | None:
     """The page to return to after signing in, when it is a page of the app on this site: a path `/app` or under
-    `/app/`, with no scheme or host, no `//`, no backslash, no `..` segment and no control character; else None (an
-    open-redirect guard: the start URL's `next` comes from whoever wrote the link)."""
-    if not value or len(value) > NEXT_MAX_LENGTH or "//" in value or "\\" in value:
-        return None
+    `/app/`, with no scheme or host, no `//`, no backslash, no `..` segment, no percent-escape and no control
+    character; else None (an open-redirect guard: the start URL's `next` comes from whoever wrote the link)."""
+    if not value or len(value) > NEXT_MAX_LENGTH or "//" in value or "\\" in value or "%" in value:
+        return None  # no percent-escapes either: "%2e%2e" is a ".." segment to the browser
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
         return None
     parts = urlsplit(value)

@@ -8,10 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -119,7 +119,11 @@ def user_create(*, username: str, password: str = "", roles: list[str], actor: A
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # created by someone else since the check above
+        raise Conflict(f"There is already a user {username!r}; choose another username.") from None
     _roles_set(user, roles)
     audit("user.create", username, {"roles": roles, "active": user.is_active}, actor=actor)
     return _as_json(user, set())
@@ -139,7 +143,11 @@ def user_update(*, username: str, actor: Any, **changes: Any) -> dict[str, Any]:
             "You cannot deactivate yourself or take your own administrator role; ask another administrator."
         )
     was_admin = user.is_superuser or user.groups.filter(name=Role.ADMINISTRATOR.value).exists()
-    if was_admin and (demoted or changes.get("is_active") is False) and not _administrators_left(user):
+    removing = was_admin and (demoted or changes.get("is_active") is False)
+    if removing:  # one removal of an administrator at a time: two could otherwise each leave only the other
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('opencorpo.administrators'))")
+    if removing and not _administrators_left(user):
         raise Conflict(f"{username!r} is the last administrator; make someone else administrator first.")
     for field, value in changes.items():
         setattr(user, field, value)
@@ -149,7 +157,7 @@ def user_update(*, username: str, actor: Any, **changes: Any) -> dict[str, Any]:
     user.save()
     if roles is not None:
         _roles_set(user, roles)
-    if changes.get("is_active") is False:  # a deactivated user's tokens stop working at once
+    if changes.get("is_active") is False or password is not None:  # deactivated or reset: old tokens stop at once
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if unlock:
         from axes.utils import reset
@@ -189,4 +197,8 @@ class UserDetailView(APIView):
         _session_only(request)
         data = UserChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(user_update(username=username, **data.validated_data, actor=request.user))
+        answer = user_update(username=username, **data.validated_data, actor=request.user)
+        if "password" in data.validated_data and username == request.user.get_username():
+            own = get_user_model().objects.get(username=username)
+            update_session_auth_hash(request._request, own)  # one's own new password keeps one signed in
+        return Response(answer)

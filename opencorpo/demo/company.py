@@ -77,7 +77,9 @@ def months(first: tuple[int, int], last: tuple[int, int]) -> Iterator[tuple[int,
 @transaction.atomic
 def demo_company_load(progress: Progress) -> dict[str, Any]:
     """Create the demo model once; a second call changes nothing."""
-    if Model.objects.filter(code=MODEL_CODE).exists():
+    existing = Model.objects.filter(code=MODEL_CODE).first()
+    if existing is not None:
+        _restricted_planner(existing)  # demo users made after the model (an older demo folder) get their grant too
         return {"model": MODEL_CODE, "created": False}
     progress(5, "Creating the demo model")
     model = structure.model_create(
@@ -115,7 +117,8 @@ def demo_company_load(progress: Progress) -> dict[str, Any]:
 
 def _restricted_planner(model: Model) -> None:
     """The demo's `eu-planner` reads and writes Europe only (once the demo.load job has made the demo users)."""
-    if get_user_model().objects.filter(username=RESTRICTED_PLANNER).exists():
+    user = get_user_model().objects.filter(username=RESTRICTED_PLANNER).first()
+    if user is not None and not model.grants.filter(user=user).exists():
         grant = {"dimension": "entity", "member": "EU", "access": Access.WRITE}
         grant_set(model=model, **grant, user=RESTRICTED_PLANNER, group=None)
 

@@ -129,21 +129,22 @@ def comment_marks(cube: Cube, user: Any, answer: Mapping[str, Any]) -> list[list
     by the member ids of its row and column headers; a cell is counted only if the user may read every member."""
     visible = _visible(cube, user)
     fixed = _ids(visible.context, answer["filters"].keys(), [header["code"] for header in answer["filters"].values()])
-    rows, columns = (_positions(visible.context, answer[axis]) for axis in ("rows", "columns"))
-    if fixed is None or not rows or not columns:
+    if fixed is None:
         return []
+    found = list(Comment.objects.filter(cube=cube, members__contains=fixed).values_list("members", flat=True))
+    if not found:  # the usual case: no work per header at all
+        return []
+    rows, columns = (_positions(visible.context, answer[axis]) for axis in ("rows", "columns"))
     row_dimensions, column_dimensions = answer["rows"]["dimensions"], answer["columns"]["dimensions"]
     counts: Counter[tuple[int, int]] = Counter()
     shown: dict[tuple[int, int], bool] = {}  # position → readable, checked once per commented cell
-    for members in Comment.objects.filter(cube=cube, members__contains=fixed).values_list("members", flat=True):
-        row = rows.get(tuple(members.get(code) for code in row_dimensions))
-        column = columns.get(tuple(members.get(code) for code in column_dimensions))
-        if row is None or column is None:
-            continue
-        if (row, column) not in shown:
-            shown[row, column] = _readable(visible, members)
-        if shown[row, column]:
-            counts[row, column] += 1
+    for members in found:
+        for row in rows.get(tuple(members.get(code) for code in row_dimensions), ()):
+            for column in columns.get(tuple(members.get(code) for code in column_dimensions), ()):
+                if (row, column) not in shown:
+                    shown[row, column] = _readable(visible, members)
+                if shown[row, column]:
+                    counts[row, column] += 1
     return [[row, column, n] for (row, column), n in sorted(counts.items())]
 
 
@@ -160,13 +161,14 @@ def _ids(context: CubeContext, dimensions: Iterable[str], codes: list[str]) -> d
     return ids
 
 
-def _positions(context: CubeContext, axis: Mapping[str, Any]) -> dict[tuple[int, ...], int]:
-    """An answer axis's member ids (in its dimensions' order) → its position on that axis."""
-    positions = {}
+def _positions(context: CubeContext, axis: Mapping[str, Any]) -> dict[tuple[int, ...], list[int]]:
+    """An answer axis's member ids (in its dimensions' order) → its positions on that axis (a member may be shown
+    twice)."""
+    positions: dict[tuple[int, ...], list[int]] = {}
     for index, headers in enumerate(axis["headers"]):
         ids = _ids(context, axis["dimensions"], [header["code"] for header in headers])
         if ids is not None:
-            positions[tuple(ids.values())] = index
+            positions.setdefault(tuple(ids.values()), []).append(index)
     return positions
 
 

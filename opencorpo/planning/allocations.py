@@ -21,7 +21,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from opencorpo.accounts.access import access_scope
 from opencorpo.accounts.roles import BUILDERS, role_require
@@ -51,8 +51,14 @@ def allocation_create(
     if found is None:
         raise InvalidStructure(f"Model {model.code!r} has no cube {cube!r}.", fields={"cube": ["unknown"]})
     allocation_check(cube=found, definition=definition, user=user)
-    allocation = Allocation.objects.create(model=model, cube=found, code=code, name=name, definition=definition)
-    audit("allocation.create", f"{model.code}/{code}", {"cube": cube, "definition": definition})
+    try:
+        with transaction.atomic():  # the definition and its audit event together
+            allocation = Allocation.objects.create(model=model, cube=found, code=code, name=name, definition=definition)
+            audit("allocation.create", f"{model.code}/{code}", {"cube": cube, "definition": definition})
+    except IntegrityError:  # defined by someone else since the check above
+        raise InvalidStructure(
+            f"Allocation {code!r} exists already; choose another code.", fields={"code": ["already used"]}
+        ) from None
     return allocation
 
 

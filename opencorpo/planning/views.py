@@ -59,9 +59,11 @@ def dimension_get(model_code: str, code: str) -> Dimension:
     return dimension
 
 
-def member_get(dimension: Dimension, code: str) -> Member:
+def member_get(dimension: Dimension, code: str, user: Any) -> Member:
+    """The member as `user` may see it: a hidden member answers exactly like a missing one, before any other check
+    (so neither a role refusal nor a lock tells that it exists)."""
     member = dimension.members.filter(code=code).first()
-    if member is None:
+    if member is None or not readable_members(user, dimension, [member]):
         raise UnknownObject(f"Dimension {dimension.code!r} has no member {code!r}.")
     return member
 
@@ -181,26 +183,25 @@ class MemberDetailView(APIView):
     @extend_schema(responses=MemberSerializer)
     def get(self, request: Request, model: str, dimension: str, code: str) -> Response:
         found = dimension_get(model, dimension)
-        member = member_get(found, code)
-        shown = members_json(request.user, found, [member])
-        if not shown:
-            raise UnknownObject(f"Dimension {found.code!r} has no member {code!r}.")
-        return Response(shown[0])
+        return Response(members_json(request.user, found, [member_get(found, code, request.user)])[0])
 
     @extend_schema(request=MemberWriteSerializer, responses=MemberSerializer)
     def patch(self, request: Request, model: str, dimension: str, code: str) -> Response:
-        member = member_get(dimension_get(model, dimension), code)
+        found = dimension_get(model, dimension)
+        member = member_get(found, code, request.user)
         values = valid(MemberWriteSerializer, request.data, partial=True)
         if "parent" in values:
             values["parent"] = values["parent"] or ""
-        return Response(MemberSerializer(structure.member_update(member=member, user=request.user, **values)).data)
+        changed = structure.member_update(member=member, user=request.user, **values)
+        shown = members_json(request.user, found, [changed])  # a hidden parent is not named
+        return Response(shown[0] if shown else {"code": changed.code, "name": changed.name})
 
     @extend_schema(
         parameters=[inline_serializer("MemberDeleteQuery", {"delete_data": serializers.BooleanField(default=False)})],
         responses=inline_serializer("MemberDeleted", {"deleted_values": serializers.IntegerField()}),
     )
     def delete(self, request: Request, model: str, dimension: str, code: str) -> Response:
-        member = member_get(dimension_get(model, dimension), code)
+        member = member_get(dimension_get(model, dimension), code, request.user)
         delete_data = request.query_params.get("delete_data", "").lower() in {"1", "true", "yes"}
         return Response(
             {"deleted_values": structure.member_delete(member=member, delete_data=delete_data, user=request.user)}
@@ -304,7 +305,9 @@ class VersionDetailView(APIView):
     def patch(self, request: Request, model: str, code: str) -> Response:
         dimension = model_get(model).dimensions.get(kind=DimensionKind.VERSION)
         version = structure.version_lock(
-            version=member_get(dimension, code), user=request.user, **valid(VersionLockSerializer, request.data)
+            version=member_get(dimension, code, request.user),
+            user=request.user,
+            **valid(VersionLockSerializer, request.data),
         )
         return Response(MemberSerializer(version).data)
 

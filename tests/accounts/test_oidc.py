@@ -348,6 +348,8 @@ HOSTILE_NEXT = [
     "/application",
     "/api/v1/auth/logout",
     "/app/../admin/",
+    "/app/%2e%2e/login",
+    "/app/%2E%2E/%2e%2e/api/",
     "javascript:alert(1)",
     "/app/\r\nSet-Cookie: x=1",
     "",

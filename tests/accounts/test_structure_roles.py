@@ -296,3 +296,25 @@ def test_a_model_scoped_request_reads_the_roles_once(cube):
     assert sum("accounts_modelrole" in sql for sql in statements) == 1
     assert sum("FROM accounts_grant" in sql for sql in statements) == 1
     assert sum(sql.startswith('SELECT "auth_group"."name"') for sql in statements) == 1
+
+
+def test_a_hidden_member_answers_an_approver_exactly_like_a_missing_one(cube):
+    """Approvers pass the first gate with changes (to lock); a member they may not read must still answer like one
+    that does not exist — before any role refusal — and cannot be locked."""
+    approver = make_user("abe", Role.APPROVER)
+    grant(cube, approver, "entity", "EAST", "read")  # W1 (under WEST) is hidden from abe
+    grant(cube, approver, "version", "actual", "read")  # and so is every version but actual
+    client = Client()
+    client.force_login(approver)
+    before = snapshot()
+    for method, body in (("patch", {"name": "x"}), ("patch", {"locked": True}), ("delete", {})):
+        hidden = send(client, method, "/dimensions/entity/members/W1", body)
+        missing = send(client, method, "/dimensions/entity/members/NOPE", body)
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json()["error"]["message"].replace("W1", "?") == missing.json()["error"]["message"].replace(
+            "NOPE", "?"
+        )
+    assert send(client, "patch", "/versions/budget", {"locked": True}).status_code == 404
+    assert snapshot() == before  # nothing changed, nothing audited
+    assert send(client, "patch", "/versions/actual", {"locked": True}).status_code == 200  # a version abe reads
+    assert not member(cube, "version", "budget").locked and member(cube, "version", "actual").locked

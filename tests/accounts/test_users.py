@@ -132,3 +132,20 @@ def test_a_new_password_set_by_an_administrator_works_and_the_old_one_stops():
     assert login(Client(enforce_csrf_checks=True), "petra", NEW_PASSWORD).status_code == 200
     missing = admin.patch("/api/v1/users/nobody", {"is_active": False}, content_type="application/json")
     assert missing.status_code == 404
+
+
+def test_a_password_reset_revokes_the_users_tokens_and_ones_own_keeps_the_session():
+    ada = make_user("ada", Role.ADMINISTRATOR)
+    petra = make_user("petra", Role.PLANNER)
+    _, key = token_issue(user=petra, name="laptop", role=Role.PLANNER.value)
+    assert Client().get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    admin = Client()
+    admin.force_login(ada)
+    assert (
+        admin.patch("/api/v1/users/petra", {"password": NEW_PASSWORD}, content_type="application/json").status_code
+        == 200
+    )
+    assert Client().get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 403
+    own = admin.patch("/api/v1/users/ada", {"password": NEW_PASSWORD + "-2"}, content_type="application/json")
+    assert own.status_code == 200
+    assert admin.get("/api/v1/users/").status_code == 200  # still signed in after changing one's own password

@@ -168,3 +168,17 @@ def test_the_demo_eu_planner_reads_and_writes_europe_only(db):
         return code is not None and (code == "EU" or in_europe(parent_of[code]))
 
     assert seen == {code for code in parent_of if in_europe(code)}  # Europe and all below it, nothing else
+
+
+def test_demo_users_made_after_the_model_get_the_europe_grant_on_the_next_load(db):
+    from opencorpo.accounts.models import Grant
+    from opencorpo.accounts.services import demo_users_ensure
+
+    demo_company_load(lambda percent, message: None)  # no demo users yet: no grant to give
+    assert not Grant.objects.exists()
+    demo_users_ensure()
+    assert demo_company_load(lambda percent, message: None) == {"model": "demo", "created": False}
+    demo_company_load(lambda percent, message: None)  # and again: still one grant
+    assert list(Grant.objects.values_list("user__username", "member__code", "access")) == [
+        ("eu-planner", "EU", "write")
+    ]

@@ -25,9 +25,9 @@ describe('formatting', () => {
 
 describe('account number formats', () => {
   it('reads decimals, grouping, percent and bracketed negatives from Excel patterns', () => {
-    expect(patternStyle('#,##0')).toEqual({ decimals: 0, grouping: true, percent: false, brackets: false });
-    expect(patternStyle('0.0%')).toEqual({ decimals: 1, grouping: false, percent: true, brackets: false });
-    expect(patternStyle('#,##0.00;(#,##0.00)')).toEqual({ decimals: 2, grouping: true, percent: false, brackets: true });
+    expect(patternStyle('#,##0')).toEqual({ decimals: 0, grouping: true, percent: false, brackets: false, scale: 0 });
+    expect(patternStyle('0.0%')).toEqual({ decimals: 1, grouping: false, percent: true, brackets: false, scale: 0 });
+    expect(patternStyle('#,##0.00;(#,##0.00)')).toEqual({ decimals: 2, grouping: true, percent: false, brackets: true, scale: 0 });
     expect(patternStyle('"EUR" #,##0')?.decimals).toBe(0);
     expect(patternStyle('')).toBeNull();
     expect(patternStyle('General text')).toBeNull();
@@ -42,6 +42,10 @@ describe('account number formats', () => {
     expect(formatValue(1500, 'en-US', '#,##0;(#,##0)')).toBe('1,500');
     expect(formatValue(2.5, 'en-US', '')).toBe('2.5');
     expect(formatValue(null, 'en-US', '#,##0')).toBe('');
+    expect(formatValue(1234567, 'en-US', '#,##0,')).toBe('1,235'); // thousands, as Excel shows them
+    expect(formatValue(1234567, 'en-US', '#,##0.0,,')).toBe('1.2'); // millions
+    expect(formatValue(1234.5, 'en-US', '[$-409]#,##0.00')).toBe('1,234.50'); // a locale code is not a digit
+    expect(formatValue(-12, 'en-US', '[Red]#,##0;[Red](#,##0)')).toBe('(12)');
   });
 });
 

@@ -20,6 +20,7 @@ export function formatValue(value: number | null | undefined, locale: string, pa
   if (value === null || value === undefined) return '';
   const style = patternStyle(pattern);
   if (!style) return cached(locale, 'value', { maximumFractionDigits: 2 }).format(value);
+  value /= 1000 ** style.scale;
   const format = cached(locale, `pattern:${pattern}`, {
     style: style.percent ? 'percent' : 'decimal',
     useGrouping: style.grouping,
@@ -35,18 +36,22 @@ export interface PatternStyle {
   grouping: boolean;
   percent: boolean;
   brackets: boolean;
+  /** Thousands dividers: each comma after the last digit divides by 1,000 (`#,##0,` shows thousands). */
+  scale: number;
 }
 
 /** Reads the parts of an Excel number pattern the grid honours; null for an empty or unreadable pattern. */
 export function patternStyle(pattern: string): PatternStyle | null {
-  const [positive, negative = ''] = pattern.replace(/"[^"]*"|\\./g, '').split(';');
-  const digits = /[#0](?:[#0,]*[#0])?(?:\.(0*)#*)?/.exec(positive ?? '');
+  // Quoted text, escaped characters and [bracketed] locale, currency or colour codes are not part of the number.
+  const [positive, negative = ''] = pattern.replace(/"[^"]*"|\\.|\[[^\]]*\]/g, '').split(';');
+  const digits = /[#0](?:[#0,]*[#0])?(?:\.(0*)#*)?(,*)/.exec(positive ?? '');
   if (!digits) return null;
   return {
     decimals: Math.min(digits[1]?.length ?? 0, 10),
-    grouping: digits[0].includes(','),
+    grouping: digits[0].slice(0, digits[0].length - (digits[2]?.length ?? 0)).includes(','),
     percent: (positive ?? '').includes('%'),
     brackets: negative.includes('('),
+    scale: digits[2]?.length ?? 0,
   };
 }
 
