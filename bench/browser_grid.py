@@ -25,8 +25,6 @@ from urllib.parse import quote
 GROUPS = 40
 LEAVES_PER_GROUP = 49
 MONTHS = [f"{year}-{month:02d}" for year in (2026, 2027) for month in range(1, 13)]
-CHROMIUM = os.environ.get("OPENCORPO_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 USER = "bench-planner"
 
 # Records when the first value cell appears (ms since navigation start) and when the grid query's answer arrived.
@@ -149,6 +147,7 @@ def layout_url(base: str) -> str:
 def measure(base: str, repeat: int) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
+    from tests.e2e.chromium import CHROMIUM, FLAGS
     from tests.factories import PASSWORD
 
     results: dict[str, Any] = {}

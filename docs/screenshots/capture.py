@@ -17,19 +17,11 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from anywhere
+from tests.e2e.chromium import CHROMIUM, FLAGS
+
 HERE = Path(__file__).resolve().parent
 PASSWORDS = HERE.parents[1] / ".opencorpo" / "demo-users.json"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT = 30_000
 
 
