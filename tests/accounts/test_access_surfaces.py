@@ -81,7 +81,9 @@ MONTHS = ("2026-01", "2026-02")
 VERSIONS = ("budget", "actual")
 TIMES = (*MONTHS, "FY2026")
 BASE = {"SALES": 5003, "DISC": 311, "RENT": 1217, "WAGES": 2129, "HC": 17}
-ENDING = {"E1": 0.11, "E2": 0.22, "W1": 0.777}  # every W1 cell ends in .777
+# Cents no sum of another entity's cells can reach (a sum of k E1 cells ends in k × .11, never in .23 for k < 93),
+# so a visible total never equals a hidden number by chance: with .22, 17.11 + 34.11 (E1) equalled 51.22 (E2).
+ENDING = {"E1": 0.11, "E2": 0.23, "W1": 0.777}  # every W1 cell ends in .777
 MISSING = "NOPE"
 ROLES = (Role.PLANNER, Role.VIEWER, Role.APPROVER, Role.MODELLER, Role.ADMINISTRATOR)
 LEVEL = {"none": 0, "read": 1, "write": 2}
