@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import F, QuerySet
 from rest_framework import serializers
 
+from opencorpo.accounts.roles import roles_of
 from opencorpo.planning.models import (
     MEMBER_ATTRIBUTES,
     AccountType,
@@ -30,9 +31,17 @@ def code_field(**kwargs: Any) -> serializers.RegexField:
 
 
 class ModelSerializer(serializers.ModelSerializer[Model]):
+    roles = serializers.SerializerMethodField(
+        help_text="The reader's roles in this model: held everywhere or given in this model (what pages may offer)."
+    )
+
     class Meta:
         model = Model
-        fields = ["code", "name", "description", "fiscal_year_start_month", "reporting_currency", "created_at"]
+        fields = ["code", "name", "description", "fiscal_year_start_month", "reporting_currency", "created_at", "roles"]
+
+    def get_roles(self, model: Model) -> list[str]:
+        user = self.context.get("user")
+        return roles_of(user, model.pk) if user is not None else []
 
 
 class ModelCreateSerializer(serializers.Serializer[Any]):

@@ -108,12 +108,12 @@ class ModelListView(APIView):
     @extend_schema(responses=ModelSerializer(many=True))
     def get(self, request: Request) -> Response:
         visible = [m for m in Model.objects.all() if access_scope(request.user, m.pk).cap > 0]
-        return Response(ModelSerializer(visible, many=True).data)
+        return Response(ModelSerializer(visible, many=True, context={"user": request.user}).data)
 
     @extend_schema(request=ModelCreateSerializer, responses={201: ModelSerializer})
     def post(self, request: Request) -> Response:
         model = structure.model_create(**valid(ModelCreateSerializer, request.data), user=request.user)
-        return Response(ModelSerializer(model).data, status=status.HTTP_201_CREATED)
+        return Response(ModelSerializer(model, context={"user": request.user}).data, status=status.HTTP_201_CREATED)
 
 
 class ModelDetailView(APIView):
@@ -121,13 +121,16 @@ class ModelDetailView(APIView):
 
     @extend_schema(responses=ModelSerializer)
     def get(self, request: Request, model: str) -> Response:
-        return Response(ModelSerializer(model_get(model)).data)
+        return Response(ModelSerializer(model_get(model), context={"user": request.user}).data)
 
     @extend_schema(request=ModelUpdateSerializer, responses=ModelSerializer)
     def patch(self, request: Request, model: str) -> Response:
         values = valid(ModelUpdateSerializer, request.data, partial=True)
         return Response(
-            ModelSerializer(structure.model_update(model=model_get(model), user=request.user, **values)).data
+            ModelSerializer(
+                structure.model_update(model=model_get(model), user=request.user, **values),
+                context={"user": request.user},
+            ).data
         )
 
 

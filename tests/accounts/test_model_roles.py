@@ -60,3 +60,13 @@ def test_a_group_can_hold_a_model_role_and_model_administrators_manage_access_th
         .status_code
         == 403
     )
+
+
+def test_the_model_api_tells_the_reader_their_roles_in_each_model(cube):
+    viewer = make_user("vic", Role.VIEWER)
+    model_role_give(model=cube.model, role=Role.MODELLER.value, user="vic", group=None)
+    client = Client()
+    client.force_login(viewer)
+    listed = {m["code"]: m["roles"] for m in client.get("/api/v1/models/").json()}
+    assert listed[cube.model.code] == ["modeller", "viewer"]  # held everywhere and given here
+    assert client.get(f"/api/v1/models/{cube.model.code}").json()["roles"] == ["modeller", "viewer"]

@@ -1505,6 +1505,8 @@ export interface components {
             reporting_currency?: string;
             /** Format: date-time */
             readonly created_at: string;
+            /** @description The reader's roles in this model: held everywhere or given in this model (what pages may offer). */
+            readonly roles: string[];
         };
         ModelCreateRequest: {
             code: string;

@@ -34,6 +34,8 @@ interface Structure {
   dimensions: Dimension[];
   trees: Trees;
   reportingCurrency: string | null;
+  /** The reader's roles in this model (held everywhere or given here), as the model API tells them. */
+  roles: string[] | null;
 }
 
 type Loading = { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'ready'; structure: Structure };
@@ -70,7 +72,13 @@ export function CubePage() {
       const trees: Trees = Object.fromEntries(used.map((d) => [d.code, buildTree(d.code, d.kind ?? 'custom', listOf(d.code))]));
       setLoading({
         kind: 'ready',
-        structure: { cube: cubeFound, dimensions: used, trees, reportingCurrency: planningModel.reporting_currency ?? null },
+        structure: {
+          cube: cubeFound,
+          dimensions: used,
+          trees,
+          reportingCurrency: planningModel.reporting_currency ?? null,
+          roles: planningModel.roles ?? null,
+        },
       });
     })().catch((error: unknown) => {
       if (!controller.signal.aborted) setLoading({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
@@ -125,7 +133,7 @@ function CubeGrid({ model, structure }: { model: string; structure: Structure })
   const [panelOpen, setPanelOpen] = useState(true);
   const [saving, setSaving] = useState(false);
   const session = useContext(AuthContext); // absent when the page is rendered alone (tests): the API decides
-  const maySave = maySaveReports(session?.user?.roles);
+  const maySave = maySaveReports(structure.roles ?? session?.user?.roles);
   const heldKeys = useMemo(() => new Set(held.keys()), [held]);
   const expanded = useMemo(
     () => Object.fromEntries(layout.rows.map((item) => [item.dimension, new Set(item.expanded)])),

@@ -1,7 +1,7 @@
 // Component test of the Versions page: copy, branch, merge and locks are offered only to the roles that may use
 // them; everyone who reads may compare; with no role held everywhere the page offers everything.
 import { afterEach, describe, expect, it } from 'vitest';
-import { render, screen } from '@testing-library/react';
+import { render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { resetCsrfToken } from '../../api/client';
 import { stubFetch } from '../../test/fetchStub';
@@ -13,9 +13,10 @@ const VERSIONS = [
   { code: 'actual', name: 'Actual', version_kind: 'actual', locked: true },
 ];
 
-function renderFor(roles: string[]) {
+function renderFor(roles: string[], modelRoles?: string[]) {
   stubFetch({
     'GET /api/v1/auth/me': { body: { user: { username: 'ann', full_name: 'Ann Lee', roles } } },
+    ...(modelRoles ? { 'GET /api/v1/models/acme': { body: { code: 'acme', name: 'Acme', roles: modelRoles } } } : {}),
     'GET /api/v1/models/': { body: [{ code: 'acme', name: 'Acme' }] },
     'GET /api/v1/models/acme/versions/': { body: VERSIONS },
     'GET /api/v1/models/acme/dimensions/': { body: [] },
@@ -49,6 +50,12 @@ describe('VersionsArea', () => {
     expect(screen.queryByRole('heading', { name: 'Branch a what-if' })).toBeNull();
     expect(screen.queryByRole('heading', { name: 'Merge a branch back' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Lock version Budget' })).toBeNull();
+  });
+
+  it('offers copy, branch and merge to a viewer who is modeller in this model (the model API says so)', async () => {
+    renderFor(['viewer'], ['modeller', 'viewer']);
+    expect(await screen.findByRole('heading', { name: 'Copy a version' })).toBeTruthy();
+    await waitFor(() => expect(screen.queryByText(BUILD_NOTE)).toBeNull());
   });
 
   it('lets an approver lock and unlock but not copy, branch or merge', async () => {

@@ -9,7 +9,7 @@ import { sliceFromTexts } from '../data/tree';
 import '../data/panels.css';
 import { useSession } from '../auth/useSession';
 import { ErrorText, OutcomeText } from '../shell/feedback';
-import { mayBuild, mayLock } from '../shell/roles';
+import { mayBuild, mayLock, useModelRoles } from '../shell/roles';
 import { useAction } from '../shell/useAction';
 import { WorkflowNav } from '../workflow/WorkflowNav';
 import { changeKind, countByKind, delta, diffDimensions, type DiffAnswer } from './diff';
@@ -56,7 +56,8 @@ const KINDS: { value: VersionKind; label: string }[] = [
 export default function VersionsArea() {
   const id = useId();
   const [model, setModel] = useModelChoice();
-  const roles = useSession().user?.roles ?? [];
+  const sessionRoles = useSession().user?.roles ?? [];
+  const roles = useModelRoles(model) ?? sessionRoles; // a role given in this model counts here
   const build = mayBuild(roles);
   const lock = mayLock(roles);
   const versions = useLoad((signal) => (model ? versionsApi.list(model, { signal }) : Promise.resolve([])), [model]);
