@@ -22,6 +22,7 @@ from opencorpo.accounts.roles import Role
 from opencorpo.governance.approvals import approver_assign
 from opencorpo.planning import structure
 from opencorpo.planning.cells import CellWrite, cells_write
+from opencorpo.planning.errors import VersionLocked
 from opencorpo.planning.models import DimensionKind
 from tests.e2e.helpers import JOB_TIMEOUT, TIMEOUT, open_area, screenshot, sign_in
 from tests.factories import make_user
@@ -365,3 +366,18 @@ def test_tokens_roles_and_member_grants(data_page: Page, live_server, planning_m
     expect(tree.locator('tr[data-member="E1"]')).to_contain_text("read (from World)", timeout=TIMEOUT)
     assert list(Grant.objects.values_list("member__code", "access")) == [("WORLD", "read")]
     screenshot(page, "administration.png")
+
+
+def test_an_approver_closes_a_period_and_a_planner_cannot_write_it(data_page: Page, live_server, planning_model):
+    make_user("abe", Role.APPROVER)
+    page = data_page
+    sign_in(page, live_server.url, "abe")
+    page.goto(f"{live_server.url}/app/workflow/versions")
+    periods = page.get_by_role("region", name="Closed periods")
+    periods.get_by_role("button", name="Lock Mar 2026").click()
+    expect(periods.get_by_role("status")).to_have_text("Mar 2026 locked.", timeout=TIMEOUT)
+    expect(periods.locator('li[data-period="2026-03"]')).to_contain_text("locked")
+    march = planning_model.model.dimensions.get(kind=DimensionKind.TIME).members.get(code="2026-03")
+    assert march.locked
+    with pytest.raises(VersionLocked, match="is locked"):
+        cells_write(cube=planning_model, cells=[CellWrite(at("SALES", time="2026-03"), 5.0)], user=None)

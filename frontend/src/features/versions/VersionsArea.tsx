@@ -10,6 +10,7 @@ import '../data/panels.css';
 import { useSession } from '../auth/useSession';
 import { ErrorText, OutcomeText } from '../shell/feedback';
 import { mayBuild, mayLock, useModelRoles } from '../shell/roles';
+import { PeriodLocks } from './PeriodLocks';
 import { useAction } from '../shell/useAction';
 import { WorkflowNav } from '../workflow/WorkflowNav';
 import { changeKind, countByKind, delta, diffDimensions, type DiffAnswer } from './diff';
@@ -62,6 +63,7 @@ export default function VersionsArea() {
   const lock = mayLock(roles);
   const versions = useLoad((signal) => (model ? versionsApi.list(model, { signal }) : Promise.resolve([])), [model]);
   const dimensions = useDimensions(model);
+  const timeDimension = [...(dimensions.data?.values() ?? [])].find((d) => d.kind === 'time')?.code;
   const list = versions.data ?? [];
   const sliceDimensions = useMemo(
     () => (dimensions.status === 'loaded' ? [...dimensions.data.values()].filter((d) => d.kind !== 'version') : []),
@@ -264,6 +266,8 @@ export default function VersionsArea() {
           )}
           <OutcomeText outcome={listed.outcome} />
         </section>
+
+        {timeDimension && <PeriodLocks key={`${model}-${timeDimension}`} model={model} time={timeDimension} canLock={lock} />}
 
         {!build && (
           <p className="muted">Copying, branching and merging versions is for modellers and administrators.</p>
