@@ -1,20 +1,10 @@
 // Users (Administration): every user with the roles held everywhere, active or not, locked out or not; create a
 // user, change roles, deactivate or reactivate, set a new password, unlock after failed sign-ins.
 import { useId, useState, type FormEvent } from 'react';
-import { api } from '../../api/client';
-import { typedGet, typedPost, type Schemas } from '../../api/typed';
-import { ErrorText, formatWhen, messageOf, useLoad } from '../data/common';
-import { ROLES, type RoleName } from './adminApi';
-
-export type UserRow = Schemas['UserAdmin'];
-type UserChange = Schemas['PatchedUserChangeRequest'];
-
-export const usersApi = {
-  list: (signal?: AbortSignal): Promise<UserRow[]> => typedGet('/api/v1/users/', {}, { signal }),
-  create: (body: Schemas['UserAdminRequest']): Promise<UserRow> => typedPost('/api/v1/users/', {}, body),
-  change: (username: string, body: UserChange) =>
-    api.patch<UserRow>(`/api/v1/users/${encodeURIComponent(username)}`, body),
-};
+import { formatWhen, useLoad } from '../data/common';
+import { ListStatus, OutcomeText } from '../shell/feedback';
+import { useAction } from '../shell/useAction';
+import { ROLES, usersApi, type RoleName } from './adminApi';
 
 /** Adds or removes one role from a role list, keeping the canonical order. */
 export function toggleRole(roles: readonly string[], role: RoleName, on: boolean): RoleName[] {
@@ -59,22 +49,15 @@ export function UsersPanel() {
   const users = useLoad((signal) => usersApi.list(signal), []);
   const [draft, setDraft] = useState({ username: '', first_name: '', last_name: '', email: '', password: '' });
   const [roles, setRoles] = useState<RoleName[]>(['viewer']);
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
-
-  async function run(action: () => Promise<unknown>, done: string) {
-    setBusy(true);
-    setOutcome(null);
-    try {
-      await action();
-      setOutcome({ ok: true, text: done });
+  const action = useAction();
+  const busy = action.busy !== null;
+  // Runs one change at a time (shell/useAction), then reloads the list and says what was done.
+  const run = (change: () => Promise<unknown>, done: string) =>
+    action.run(true, async () => {
+      await change();
       users.reload();
-    } catch (error) {
-      setOutcome({ ok: false, text: messageOf(error) });
-    } finally {
-      setBusy(false);
-    }
-  }
+      return done;
+    });
 
   const username = draft.username.trim();
   const create = (event: FormEvent<HTMLFormElement>) => {
@@ -140,15 +123,8 @@ export function UsersPanel() {
           </button>
         </div>
       </form>
-      {outcome &&
-        (outcome.ok ? (
-          <p role="status" className="ok-text">
-            {outcome.text}
-          </p>
-        ) : (
-          <ErrorText message={outcome.text} />
-        ))}
-      {users.status === 'failed' && <ErrorText message={users.error} />}
+      <OutcomeText outcome={action.outcome} />
+      <ListStatus load={users} shown={users.data?.length ?? 0} loading="Loading users…" />
       {users.data && (
         <div className="table-scroll">
           <table className="table" aria-label="Users">

@@ -1,4 +1,4 @@
-// Calls of the Administration area: roles per model, member-level grants, API tokens.
+// Calls of the Administration area: users, roles per model, member-level grants, API tokens.
 import { api, type RequestOptions } from '../../api/client';
 import { typedGet, typedPost, type Schemas } from '../../api/typed';
 import type { Access, Grant } from './grants';
@@ -30,4 +30,14 @@ export const adminApi = {
   tokens: (options?: RequestOptions): Promise<Token[]> => typedGet('/api/v1/tokens/', {}, options),
   createToken: (body: { name: string; role: RoleName; model?: string | null }) => api.post<NewToken>('/api/v1/tokens/', body),
   revokeToken: (id: number) => api.delete<null>(`/api/v1/tokens/${id}`),
+};
+
+export type UserRow = Schemas['UserAdmin'];
+type UserChange = Schemas['PatchedUserChangeRequest'];
+
+export const usersApi = {
+  list: (signal?: AbortSignal): Promise<UserRow[]> => typedGet('/api/v1/users/', {}, { signal }),
+  create: (body: Schemas['UserAdminRequest']): Promise<UserRow> => typedPost('/api/v1/users/', {}, body),
+  change: (username: string, body: UserChange) =>
+    api.patch<UserRow>(`/api/v1/users/${enc(username)}`, body),
 };

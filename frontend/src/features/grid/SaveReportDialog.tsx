@@ -1,6 +1,8 @@
 // The "Save as report" dialog of the grid page: a name, a code derived from it (editable), private or shared;
 // saves the grid's layout as a report and then offers to open it in the Reports area.
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { messageOf } from '../shell/feedback';
+import { Modal } from '../shell/Modal';
 import { Link } from 'react-router-dom';
 import { reportPath, reportsApi } from '../reports/reportsApi';
 import type { ReportDefinition } from '../reports/types';
@@ -42,74 +44,64 @@ export function SaveReportDialog({ model, cube, initialName, definition, onClose
       const report = await reportsApi.save(model, { code, name: name.trim(), kind: 'grid', cube, definition, shared });
       setSaved({ code: report.code, name: report.name });
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(messageOf(err));
     } finally {
       setBusy(false);
     }
   }
 
-  function onKeyDown(e: KeyboardEvent) {
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      onClose();
-    }
-  }
-
   return (
-    <div className="modal-backdrop">
-      <div role="dialog" aria-modal="true" aria-labelledby="save-report-title" className="modal" onKeyDown={onKeyDown}>
-        <h2 id="save-report-title">Save as report</h2>
-        {saved ? (
-          <>
-            <p role="status">
-              Saved the report “{saved.name}” ({saved.code}).
+    <Modal title="Save as report" onClose={onClose}>
+      {saved ? (
+        <>
+          <p role="status">
+            Saved the report “{saved.name}” ({saved.code}).
+          </p>
+          <div className="modal-actions">
+            <Link className="button button-strong" to={reportPath(model, saved.code)}>
+              Open the report
+            </Link>
+            <button type="button" className="button" onClick={onClose} autoFocus>
+              Close
+            </button>
+          </div>
+        </>
+      ) : (
+        <form onSubmit={(e) => void submit(e)}>
+          <p className="muted">The rows, columns, filters, comparison and currency shown now; its numbers are read anew each time.</p>
+          <div className="field">
+            <label htmlFor="save-report-name">Report name</label>
+            <input id="save-report-name" ref={input} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="save-report-code">Report code</label>
+            <input
+              id="save-report-code"
+              value={code}
+              maxLength={64}
+              spellCheck={false}
+              onChange={(e) => setTypedCode(e.target.value)}
+            />
+          </div>
+          <label className="field-check">
+            <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> Share with everyone in
+            this model (each sees only the members they may read)
+          </label>
+          {error && (
+            <p role="alert" className="form-error">
+              {error}
             </p>
-            <div className="modal-actions">
-              <Link className="button button-strong" to={reportPath(model, saved.code)}>
-                Open the report
-              </Link>
-              <button type="button" className="button" onClick={onClose} autoFocus>
-                Close
-              </button>
-            </div>
-          </>
-        ) : (
-          <form onSubmit={(e) => void submit(e)}>
-            <p className="muted">The rows, columns, filters, comparison and currency shown now; its numbers are read anew each time.</p>
-            <div className="field">
-              <label htmlFor="save-report-name">Report name</label>
-              <input id="save-report-name" ref={input} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
-            </div>
-            <div className="field">
-              <label htmlFor="save-report-code">Report code</label>
-              <input
-                id="save-report-code"
-                value={code}
-                maxLength={64}
-                spellCheck={false}
-                onChange={(e) => setTypedCode(e.target.value)}
-              />
-            </div>
-            <label className="field-check">
-              <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> Share with everyone in
-              this model (each sees only the members they may read)
-            </label>
-            {error && (
-              <p role="alert" className="form-error">
-                {error}
-              </p>
-            )}
-            <div className="modal-actions">
-              <button type="button" className="button" onClick={onClose}>
-                Cancel
-              </button>
-              <button type="submit" className="button button-strong" disabled={busy || !name.trim() || !code}>
-                Save report
-              </button>
-            </div>
-          </form>
-        )}
-      </div>
-    </div>
+          )}
+          <div className="modal-actions">
+            <button type="button" className="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="button button-strong" disabled={busy || !name.trim() || !code}>
+              Save report
+            </button>
+          </div>
+        </form>
+      )}
+    </Modal>
   );
 }

@@ -1,6 +1,8 @@
 // The dialog that opens when a value is typed at a total: how to spread it over the cells below (in proportion
 // to their values, evenly, or in proportion to another version), keeping the held cells.
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { messageOf } from '../shell/feedback';
+import { Modal } from '../shell/Modal';
 import { parseNumber } from './numbers';
 import type { SpreadMethod, SpreadRequest } from './types';
 
@@ -61,80 +63,70 @@ export function SpreadDialog({ target, versions, currentVersion, locale, onSprea
       });
       onClose();
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(messageOf(err));
       setBusy(false);
     }
   }
 
-  function onKeyDown(e: KeyboardEvent) {
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      onClose();
-    }
-  }
-
   return (
-    <div className="modal-backdrop">
-      <div role="dialog" aria-modal="true" aria-labelledby="spread-title" className="modal" onKeyDown={onKeyDown}>
-        <form onSubmit={(e) => void submit(e)}>
-          <h2 id="spread-title">Spread a total</h2>
-          <p className="muted">{target.label}</p>
-          <div className="field">
-            <label htmlFor="spread-value">New total</label>
-            <input id="spread-value" ref={input} inputMode="decimal" value={text} onChange={(e) => setText(e.target.value)} />
-          </div>
-          <fieldset className="field">
-            <legend>Spread</legend>
-            <label>
-              <input type="radio" name="method" checked={method === 'proportional'} onChange={() => setMethod('proportional')} />{' '}
-              In proportion to the current values
-            </label>
-            <label>
-              <input type="radio" name="method" checked={method === 'even'} onChange={() => setMethod('even')} /> Evenly
-            </label>
-            <label>
-              <input
-                type="radio"
-                name="method"
-                checked={method === 'basis'}
-                onChange={() => setMethod('basis')}
-                disabled={!others.length}
-              />{' '}
-              In proportion to another version
-            </label>
-            {method === 'basis' && (
-              <select aria-label="Basis version" value={basis} onChange={(e) => setBasis(e.target.value)}>
-                {others.map((v) => (
-                  <option key={v.code} value={v.code}>
-                    {v.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </fieldset>
-          <p className="muted">
-            {target.held.length
-              ? target.held.length === 1
-                ? '1 held cell keeps its value.'
-                : `${target.held.length} held cells keep their values.`
-              : 'No held cells: mark cells with Alt+H to keep their values.'}{' '}
-            Locked periods and calculated accounts keep theirs.
-          </p>
-          {error && (
-            <p role="alert" className="form-error">
-              {error}
-            </p>
+    <Modal title="Spread a total" onClose={onClose}>
+      <form onSubmit={(e) => void submit(e)}>
+        <p className="muted">{target.label}</p>
+        <div className="field">
+          <label htmlFor="spread-value">New total</label>
+          <input id="spread-value" ref={input} inputMode="decimal" value={text} onChange={(e) => setText(e.target.value)} />
+        </div>
+        <fieldset className="field">
+          <legend>Spread</legend>
+          <label>
+            <input type="radio" name="method" checked={method === 'proportional'} onChange={() => setMethod('proportional')} />{' '}
+            In proportion to the current values
+          </label>
+          <label>
+            <input type="radio" name="method" checked={method === 'even'} onChange={() => setMethod('even')} /> Evenly
+          </label>
+          <label>
+            <input
+              type="radio"
+              name="method"
+              checked={method === 'basis'}
+              onChange={() => setMethod('basis')}
+              disabled={!others.length}
+            />{' '}
+            In proportion to another version
+          </label>
+          {method === 'basis' && (
+            <select aria-label="Basis version" value={basis} onChange={(e) => setBasis(e.target.value)}>
+              {others.map((v) => (
+                <option key={v.code} value={v.code}>
+                  {v.name}
+                </option>
+              ))}
+            </select>
           )}
-          <div className="modal-actions">
-            <button type="button" className="button" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" className="button button-strong" disabled={busy}>
-              Spread
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+        </fieldset>
+        <p className="muted">
+          {target.held.length
+            ? target.held.length === 1
+              ? '1 held cell keeps its value.'
+              : `${target.held.length} held cells keep their values.`
+            : 'No held cells: mark cells with Alt+H to keep their values.'}{' '}
+          Locked periods and calculated accounts keep theirs.
+        </p>
+        {error && (
+          <p role="alert" className="form-error">
+            {error}
+          </p>
+        )}
+        <div className="modal-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-strong" disabled={busy}>
+            Spread
+          </button>
+        </div>
+      </form>
+    </Modal>
   );
 }

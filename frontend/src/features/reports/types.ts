@@ -1,18 +1,7 @@
-// Shapes of the reports API and of the grid answers reports are drawn from.
+// Shapes of the reports API and of the grid answers reports are drawn from (headers and axes: the grid's own).
+import type { AxisBlock, Header } from '../grid/types';
 
-export interface Header {
-  code: string;
-  name: string;
-  level: number;
-  has_children: boolean;
-  /** An account's Excel number pattern, when it has one. */
-  number_format?: string;
-}
-
-export interface AxisBlock {
-  dimensions: string[];
-  headers: Header[][];
-}
+export type { AxisBlock, Header } from '../grid/types';
 
 export interface VarianceBlock {
   version: string;
