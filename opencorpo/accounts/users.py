@@ -23,6 +23,7 @@ from opencorpo.accounts.grants import IsAdministrator
 from opencorpo.accounts.models import ApiToken
 from opencorpo.accounts.roles import Role
 from opencorpo.accounts.services import roles_ensure
+from opencorpo.accounts.views import session_only
 from opencorpo.core.audit import audit
 from opencorpo.core.errors import Conflict, Forbidden, NotFound, UserError
 
@@ -168,22 +169,17 @@ def user_update(*, username: str, actor: Any, **changes: Any) -> dict[str, Any]:
     return _as_json(user, set() if unlock else _locked_out([username]))
 
 
-def _session_only(request: Request) -> None:
-    if isinstance(request.auth, ApiToken):
-        raise Forbidden("Users are managed from a signed-in session, not with a token.")
-
-
 class UserListView(APIView):
     permission_classes = [IsAdministrator]
 
     @extend_schema(responses=UserAdminSerializer(many=True), summary="Every user, with roles held everywhere")
     def get(self, request: Request) -> Response:
-        _session_only(request)
+        session_only(request, "Users")
         return Response(users_list())
 
     @extend_schema(request=UserAdminSerializer, responses={201: UserAdminSerializer}, summary="Create a user")
     def post(self, request: Request) -> Response:
-        _session_only(request)
+        session_only(request, "Users")
         data = UserAdminSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(user_create(**data.validated_data, actor=request.user), status=status.HTTP_201_CREATED)
@@ -194,7 +190,7 @@ class UserDetailView(APIView):
 
     @extend_schema(request=UserChangeSerializer, responses=UserAdminSerializer, summary="Change or unlock a user")
     def patch(self, request: Request, username: str) -> Response:
-        _session_only(request)
+        session_only(request, "Users")
         data = UserChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answer = user_update(username=username, **data.validated_data, actor=request.user)

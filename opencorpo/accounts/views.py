@@ -139,9 +139,10 @@ def _as_json(token: ApiToken) -> dict[str, Any]:
     }
 
 
-def _session_only(request: Request) -> None:
+def session_only(request: Request, what: str) -> None:
+    """Refuses a request made with an API token: `what` ("Tokens", "Users") is managed from a signed-in session."""
     if isinstance(request.auth, ApiToken):
-        raise Forbidden("Tokens are managed from a signed-in session, not with another token.")
+        raise Forbidden(f"{what} are managed from a signed-in session, not with an API token.")
 
 
 class TokenListView(APIView):
@@ -154,7 +155,7 @@ class TokenListView(APIView):
 
     @extend_schema(request=TokenSerializer, responses={201: TokenSerializer}, summary="Create a token (key shown once)")
     def post(self, request: Request) -> Response:
-        _session_only(request)
+        session_only(request, "Tokens")
         data = TokenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         model = None
@@ -171,7 +172,7 @@ class TokenListView(APIView):
 class TokenDetailView(APIView):
     @extend_schema(responses={204: None}, summary="Revoke a token")
     def delete(self, request: Request, token_id: int) -> Response:
-        _session_only(request)
+        session_only(request, "Tokens")
         token = ApiToken.objects.filter(pk=token_id, user_id=int(request.user.pk or 0), revoked_at__isnull=True).first()
         if token is None:
             raise NotFound(f"You have no active token {token_id}.")
